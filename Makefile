@@ -1,0 +1,81 @@
+# The desk from two commands: `make run` serves it, `make test` tests it.
+# Both work on a fresh Debian machine as root (system packages are installed
+# when missing) and straight after a clone.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# Debian packages: WeasyPrint's Pango, a CJK font, gettext (compilemessages),
+# poppler-utils (pdftoppm/pdftotext for looking at letters).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext poppler-utils
+DEV_ENV := DEBUG=1
+
+.PHONY: help run test test-celery test-fast lint system-deps venv deps dev-deps messages migrate demo bench clean
+
+help:
+	@echo "make run          install what is missing, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make test         install test dependencies and run the test suite (pytest)"
+	@echo "make test-celery  the Celery tests against a real worker (CELERY_BROKER_URL)"
+	@echo "make lint         ruff, makemigrations --check, manage.py check"
+	@echo "make bench        city-scale figures (see bench/README.md)"
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+venv: $(VENV)/bin/activate
+
+$(VENV)/.deps: requirements.txt | $(VENV)/bin/activate
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
+	$(PIP) install -q -r requirements-dev.txt
+	touch $(VENV)/.deps $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+messages: system-deps deps
+	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -v0
+
+migrate: deps
+	$(DEV_ENV) $(PY) manage.py migrate --no-input -v1
+
+demo: migrate
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+run: system-deps deps messages demo
+	@echo "Serving the desk at http://127.0.0.1:8000/desk/ with a Celery worker and beat (Ctrl-C stops all)."
+	$(DEV_ENV) $(VENV)/bin/honcho start -f Procfile
+
+test: system-deps dev-deps
+	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -v0
+	$(PY) -m pytest -p no:cacheprovider -n 2 -m "not redis" $(PYTEST_ARGS)
+
+test-fast: dev-deps
+	$(PY) -m pytest -x -q -m "not redis" $(PYTEST_ARGS)
+
+test-celery: system-deps dev-deps
+	$(PY) -m pytest -p no:cacheprovider -m redis $(PYTEST_ARGS)
+
+lint: dev-deps
+	$(VENV)/bin/ruff check .
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(PY) manage.py check
+
+bench: dev-deps
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf var/db.sqlite3* var/celery var/mail staticfiles

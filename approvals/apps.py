@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApprovalsConfig(AppConfig):
+    name = "approvals"
+    verbose_name = _("Obstacles and tasks")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the calendar check)

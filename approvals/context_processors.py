@@ -1,0 +1,31 @@
+"""What every desk page needs: the navigation the user's roles open, and the
+calendar warning banner for coordinators."""
+
+from django.utils import timezone
+
+from . import permissions
+from .calendar import years_missing
+from .choices import Role
+
+
+def desk(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    r = permissions.roles(user)
+    staff = permissions.is_staff_member(user)
+    context = {
+        "nav": {
+            "ledger": staff,
+            "my_tasks": bool(r & permissions.DEPARTMENT_ROLES),
+            "department_tasks": Role.DEPARTMENT_HEAD in r,
+            "approvals": permissions.can_decide_approvals(user),
+            "kpis": permissions.can_view_kpis(user),
+            "enterprises": staff or Role.FIRM_USER in r,
+            "admin": user.is_staff,
+            "cms": bool(r & {Role.EDITOR, Role.MODERATOR}) or user.is_superuser,
+        }
+    }
+    if Role.COORDINATOR in r:
+        context["calendar_years_missing"] = years_missing(timezone.localdate())
+    return context

@@ -1,0 +1,319 @@
+"""The closed loop's reads: scoped, SQL-filtered, constant in query count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from statistics import median
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from . import permissions
+from .choices import (
+    DONE_STATES,
+    OPEN_STATES,
+    ApprovalStatus,
+    Colour,
+    EventAction,
+    Rating,
+    TaskRole,
+    TaskState,
+)
+from .models import ApprovalRequest, Department, Obstacle, Task, TaskEvent
+
+# ------------------------------------------------------------------ colours
+
+
+def colour_q(colour: str, today: date) -> Q:
+    """The three-colour rule as a filter: red wins over yellow."""
+    red = Q(escalation_level__gt=0, state__in=OPEN_STATES) | Q(
+        state__in=OPEN_STATES, deadline_on__lt=today
+    )
+    if colour == Colour.GREEN:
+        return Q(state__in=DONE_STATES)
+    if colour == Colour.RED:
+        return red
+    if colour == Colour.YELLOW:
+        return Q(state__in=[TaskState.SUBMITTED, *OPEN_STATES]) & ~red
+    if colour == Colour.GREY:
+        return Q(state=TaskState.REJECTED)
+    raise ValueError(colour)
+
+
+def with_colour(qs: QuerySet, today: date) -> QuerySet:
+    return qs.annotate(
+        colour=Case(
+            *(When(colour_q(c, today), then=Value(c.value)) for c in
+              (Colour.GREEN, Colour.GREY, Colour.RED)),
+            default=Value(Colour.YELLOW.value),
+            output_field=CharField(),
+        )
+    )
+
+
+def colour_counts(qs: QuerySet, today: date) -> dict[str, int]:
+    """Counts per colour in one aggregate query."""
+    return qs.aggregate(
+        **{c.value: Count("pk", filter=colour_q(c, today)) for c in Colour}
+    )
+
+
+# ------------------------------------------------------------------ tasks
+
+
+def tasks_visible_to(user) -> QuerySet[Task]:
+    return permissions.scope_tasks(user, Task.objects.all())
+
+
+def _rows(qs: QuerySet[Task], today: date) -> QuerySet[Task]:
+    return with_colour(
+        qs.select_related(
+            "obstacle", "obstacle__enterprise", "obstacle__category", "department",
+            "owner", "owner__profile",
+        ),
+        today,
+    )
+
+
+@dataclass
+class LedgerFilters:
+    department: Department | None = None
+    category: object = None
+    state: str = ""
+    colour: str = ""
+    channel: str = ""
+    street: object = None
+    industry: object = None
+    flag: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    q: str = ""
+    role: str = TaskRole.LEAD
+    sort: str = "-created"
+
+
+SORTS = {
+    "-created": ("-created_at", "-pk"),
+    "created": ("created_at", "pk"),
+    "deadline": (F("deadline_on").asc(nulls_last=True), "pk"),
+    "enterprise": ("obstacle__enterprise__name", "pk"),
+}
+
+FLAGS = {
+    "above_scale": "obstacle__enterprise__is_above_scale",
+    "key_project": "obstacle__enterprise__is_key_project",
+    "specialised": "obstacle__enterprise__is_specialised",
+}
+
+
+def ledger_queryset(user, filters: LedgerFilters) -> QuerySet[Task]:
+    """Visible tasks narrowed by every filter except colour (colours are counted
+    over this set, then the colour narrows the page)."""
+    qs = tasks_visible_to(user)
+    f = filters
+    if f.role in (TaskRole.LEAD, TaskRole.CO):
+        qs = qs.filter(role=f.role)
+    if f.department:
+        qs = qs.filter(department=f.department)
+    if f.category:
+        qs = qs.filter(Q(obstacle__category=f.category) | Q(obstacle__category__parent=f.category))
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.channel:
+        qs = qs.filter(obstacle__channel=f.channel)
+    if f.street:
+        qs = qs.filter(obstacle__enterprise__street=f.street)
+    if f.industry:
+        qs = qs.filter(obstacle__enterprise__industry=f.industry)
+    if f.flag in FLAGS:
+        qs = qs.filter(**{FLAGS[f.flag]: True})
+    if f.received_from:
+        qs = qs.filter(obstacle__received_at__gte=_start_of(f.received_from))
+    if f.received_to:
+        qs = qs.filter(obstacle__received_at__lt=_start_of(f.received_to, plus_days=1))
+    if f.q:
+        text = Q(obstacle__title__icontains=f.q) | Q(obstacle__enterprise__name__icontains=f.q)
+        if f.q.lstrip("#").isdigit():
+            text |= Q(obstacle_id=int(f.q.lstrip("#")))
+        qs = qs.filter(text)
+    return qs
+
+
+def ledger_page_rows(qs: QuerySet[Task], filters: LedgerFilters, today: date) -> QuerySet[Task]:
+    if filters.colour:
+        qs = qs.filter(colour_q(filters.colour, today))
+    return _rows(qs, today).order_by(*SORTS.get(filters.sort, SORTS["-created"]))
+
+
+def _start_of(d: date, plus_days: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(d + timedelta(days=plus_days), datetime.min.time()))
+
+
+def my_tasks(user, today: date) -> QuerySet[Task]:
+    return _rows(tasks_visible_to(user).filter(owner=user), today).order_by(
+        Case(When(state__in=OPEN_STATES, then=Value(0)), default=Value(1)),
+        F("deadline_on").asc(nulls_last=True), "-pk",
+    )
+
+
+def department_tasks(user, today: date) -> QuerySet[Task]:
+    dept = permissions.user_department_id(user)
+    return _rows(tasks_visible_to(user).filter(department_id=dept), today).order_by(
+        Case(When(state__in=OPEN_STATES, then=Value(0)), default=Value(1)),
+        F("deadline_on").asc(nulls_last=True), "-pk",
+    )
+
+
+def task_detail(user, pk: int) -> Task:
+    """One visible task with what its page shows (raises Task.DoesNotExist)."""
+    today = timezone.localdate()
+    return (
+        _rows(tasks_visible_to(user), today)
+        .prefetch_related(
+            Prefetch("events", queryset=TaskEvent.objects.select_related(
+                "actor", "actor__profile", "department").prefetch_related("attachments")),
+            Prefetch("obstacle__tasks", queryset=Task.objects.select_related("department", "owner")),
+            Prefetch("approvals", queryset=ApprovalRequest.objects.select_related(
+                "requested_by", "decided_by", "ruled_department")),
+            "obstacle__attachments",
+            "callbacks",
+        )
+        .get(pk=pk)
+    )
+
+
+def obstacles_visible_to(user) -> QuerySet[Obstacle]:
+    return permissions.scope_obstacles(user, Obstacle.objects.all())
+
+
+def approvals_pending() -> QuerySet[ApprovalRequest]:
+    return (
+        ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING)
+        .select_related("task", "task__obstacle", "task__obstacle__enterprise",
+                        "task__department", "requested_by", "requested_by__profile")
+        .order_by("requested_at", "pk")
+    )
+
+
+# ------------------------------------------------------------------ KPIs
+
+
+class Median(Aggregate):
+    """PostgreSQL's ordered-set median."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+@dataclass
+class KpiRow:
+    department: Department | None
+    received: int
+    resolved: int
+    resolved_on_time: int
+    rated: int
+    satisfied: int
+    returns: int
+    median_days: float | None
+
+    @staticmethod
+    def _rate(num: int, den: int) -> float | None:
+        return round(100.0 * num / den, 1) if den else None
+
+    @property
+    def completion_rate(self):
+        return self._rate(self.resolved, self.received)
+
+    @property
+    def on_time_rate(self):
+        return self._rate(self.resolved_on_time, self.resolved)
+
+    @property
+    def satisfaction_rate(self):
+        return self._rate(self.satisfied, self.rated)
+
+    @property
+    def returns_per_task(self):
+        return round(self.returns / self.received, 2) if self.received else None
+
+    def sort_key(self):
+        return (
+            -(self.completion_rate or 0), -(self.on_time_rate or 0),
+            -(self.satisfaction_rate or 0), self.returns_per_task or 0,
+        )
+
+
+def kpis(start: date, end: date, *, department: Department | None = None) -> tuple[KpiRow, list[KpiRow]]:
+    """KPIs of tasks assigned in [start, end], overall and per department, in
+    SQL aggregates (three queries, whatever the number of rows):
+
+    received = tasks assigned in the period; 办结率 = resolved or closed /
+    received; 按时办结率 = resolved by the deadline in force / resolved; 满意率
+    = 满意 or 非常满意 / rated; 推诿 index = returns / received; median working
+    days from assignment to resolution."""
+    lo, hi = _start_of(start), _start_of(end, plus_days=1)
+    tasks = Task.objects.filter(assigned_at__gte=lo, assigned_at__lt=hi, department__isnull=False)
+    returns = TaskEvent.objects.filter(
+        action=EventAction.RETURN, created_at__gte=lo, created_at__lt=hi,
+        department__isnull=False,
+    )
+    if department is not None:
+        tasks, returns = tasks.filter(department=department), returns.filter(department=department)
+    done = Q(state__in=DONE_STATES)
+    aggregates = {
+        "received": Count("pk"),
+        "resolved": Count("pk", filter=done),
+        "resolved_on_time": Count("pk", filter=done & Q(resolved_on_time=True)),
+        "rated": Count("pk", filter=Q(rating__isnull=False)),
+        "satisfied": Count("pk", filter=Q(rating__gte=Rating.SATISFIED)),
+    }
+    per_dept = {r["department"]: r for r in tasks.values("department").annotate(**aggregates)}
+    ret = dict(returns.values_list("department").annotate(n=Count("pk")))
+    medians = _medians(tasks.filter(done, resolution_working_days__isnull=False))
+    departments = Department.objects.in_bulk(set(per_dept) | set(ret))
+    rows = []
+    for pk, dept in departments.items():
+        r = per_dept.get(pk, dict.fromkeys(aggregates, 0))
+        rows.append(KpiRow(dept, r["received"], r["resolved"], r["resolved_on_time"],
+                           r["rated"], r["satisfied"], ret.get(pk, 0), medians.get(pk)))
+    rows.sort(key=KpiRow.sort_key)
+    total = KpiRow(
+        None,
+        *(sum(getattr(r, k) for r in rows) for k in
+          ("received", "resolved", "resolved_on_time", "rated", "satisfied", "returns")),
+        medians.get("all"),
+    )
+    return total, rows
+
+
+def _medians(qs: QuerySet[Task]) -> dict:
+    if connection.vendor == "postgresql":
+        found = dict(
+            qs.values_list("department").annotate(m=Median("resolution_working_days"))
+        )
+        found["all"] = qs.aggregate(m=Median("resolution_working_days"))["m"]
+        return found
+    # SQLite (the embedded default) has no ordered-set aggregate: compute from
+    # the one column, fine at the sizes SQLite is used for.
+    by_dept: dict = {}
+    for dept, days in qs.values_list("department", "resolution_working_days").iterator():
+        by_dept.setdefault(dept, []).append(days)
+    found = {d: float(median(v)) for d, v in by_dept.items()}
+    all_days = [d for v in by_dept.values() for d in v]
+    found["all"] = float(median(all_days)) if all_days else None
+    return found

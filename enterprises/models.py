@@ -1,0 +1,247 @@
+"""The enterprise registry: firms, their contacts, licences, liaisons and members."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .choices import EnterpriseStatus, Scale
+from .validators import validate_credit_code
+
+
+def mask_mobile(mobile: str) -> str:
+    """138****1234: what users who do not need a contact's number see (PIPL)."""
+    if len(mobile) < 7:
+        return "*" * len(mobile)
+    return f"{mobile[:3]}****{mobile[-4:]}"
+
+
+class Industry(models.Model):
+    """A section (门类) of GB/T 4754-2017, loaded from ``data/gbt4754_sections.csv``."""
+
+    code = models.CharField(_("code"), max_length=1, primary_key=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=64)
+    name_en = models.CharField(_("name (English)"), max_length=128)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+
+class Street(models.Model):
+    """A street or township (街道/乡镇) of the district, by division code."""
+
+    code = models.CharField(_("administrative division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("street / township")
+        verbose_name_plural = _("streets / townships")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enterprise(models.Model):
+    """A firm, identified by its unified social credit code."""
+
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    legal_representative = models.CharField(
+        _("legal representative"), max_length=64, blank=True
+    )
+    registered_address = models.CharField(_("registered address"), max_length=255, blank=True)
+    street = models.ForeignKey(
+        Street,
+        verbose_name=_("street / township"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+    )
+    industry = models.ForeignKey(
+        Industry,
+        verbose_name=_("industry"),
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+    )
+    industry_division = models.CharField(
+        _("industry division code"), max_length=2, blank=True,
+        help_text=_("Optional two-digit GB/T 4754 division (大类)."),
+    )
+    scale = models.CharField(_("scale"), max_length=8, choices=Scale.choices, default=Scale.SMALL)
+    registered_capital = models.DecimalField(
+        _("registered capital (10,000 yuan)"), max_digits=14, decimal_places=2,
+        null=True, blank=True,
+    )
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    is_above_scale = models.BooleanField(_("above designated size (规上)"), default=False)
+    is_key_project = models.BooleanField(_("key project enterprise"), default=False)
+    is_specialised = models.BooleanField(
+        _("specialised and innovative (专精特新)"), default=False
+    )
+    tags = models.CharField(
+        _("tags"), max_length=255, blank=True, help_text=_("Separated by commas.")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=EnterpriseStatus.choices,
+        default=EnterpriseStatus.ACTIVE,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        indexes = [
+            # the enterprise list's default sort and its street/industry filters
+            models.Index(fields=["street", "name"], name="ent_street_name"),
+            models.Index(fields=["industry", "name"], name="ent_industry_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("enterprises:enterprise-detail", args=[self.pk])
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+
+class Contact(models.Model):
+    """A person at the firm the desk talks to."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    name = models.CharField(_("name"), max_length=64)
+    position = models.CharField(_("position"), max_length=64, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "name", "pk"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+
+class Licence(models.Model):
+    """A licence or certificate the firm holds; its expiry drives reminders."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        related_name="licences",
+    )
+    name = models.CharField(_("name"), max_length=128)
+    number = models.CharField(_("number"), max_length=64, blank=True)
+    issuer = models.CharField(_("issued by"), max_length=128, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["expires_on", "pk"]
+        verbose_name = _("licence")
+        verbose_name_plural = _("licences")
+        indexes = [
+            # the expiry reminder job: licences expiring in the next N days
+            models.Index(fields=["expires_on"], name="licence_expires"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(expires_on__gte=models.F("issued_on")),
+                name="licence_expires_after_issue",
+                violation_error_message=_("A licence cannot expire before it is issued."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Liaison(models.Model):
+    """包保: a staff member assigned to look after an enterprise for a period."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff member"), on_delete=models.CASCADE,
+        related_name="liaisons",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        related_name="liaisons",
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "pk"]
+        verbose_name = _("liaison assignment")
+        verbose_name_plural = _("liaison assignments")
+        indexes = [
+            # "my firms": a staff member's current assignments
+            models.Index(fields=["staff", "ends_on"], name="liaison_staff_current"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="liaison_ends_after_start",
+                violation_error_message=_("An assignment cannot end before it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} → {self.enterprise}"
+
+
+class FirmMembership(models.Model):
+    """A firm user belongs to an enterprise; ``is_admin`` may manage colleagues."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="firm_memberships",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    is_admin = models.BooleanField(_("firm administrator"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["enterprise", "user"]
+        verbose_name = _("firm membership")
+        verbose_name_plural = _("firm memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "enterprise"],
+                name="membership_unique",
+                violation_error_message=_("This user is already a member of the enterprise."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.enterprise}"

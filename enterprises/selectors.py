@@ -1,0 +1,58 @@
+"""Reads of the enterprise registry."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import Contact, Enterprise, Liaison
+from .permissions import scope_enterprises
+
+
+def enterprises_visible_to(user) -> QuerySet[Enterprise]:
+    return scope_enterprises(user, Enterprise.objects.all())
+
+
+def current_liaisons(today=None) -> QuerySet[Liaison]:
+    today = today or timezone.localdate()
+    return Liaison.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today), starts_on__lte=today
+    )
+
+
+def enterprise_list(user, *, q: str = "", industry=None, street=None, scale: str = "",
+                    flag: str = "", liaison=None) -> QuerySet[Enterprise]:
+    """The registry list: search by name, partial credit code or contact (name or
+    mobile), filtered in SQL, with what a row shows in constant queries."""
+    qs = enterprises_visible_to(user)
+    if q:
+        q = q.strip()
+        contact = Contact.objects.filter(enterprise=OuterRef("pk")).filter(
+            Q(name__icontains=q) | Q(mobile__contains=q))
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(credit_code__icontains=q.upper()) | Exists(contact))
+    if industry:
+        qs = qs.filter(industry=industry)
+    if street:
+        qs = qs.filter(street=street)
+    if scale:
+        qs = qs.filter(scale=scale)
+    if flag in ("is_above_scale", "is_key_project", "is_specialised"):
+        qs = qs.filter(**{flag: True})
+    if liaison:
+        qs = qs.filter(Exists(current_liaisons().filter(enterprise=OuterRef("pk"),
+                                                        staff=liaison)))
+    return qs.select_related("industry", "street").order_by("name", "pk")
+
+
+def enterprise_detail(user, pk: int) -> Enterprise:
+    return (
+        enterprises_visible_to(user)
+        .select_related("industry", "street")
+        .prefetch_related(
+            "contacts", "licences",
+            Prefetch("liaisons", queryset=Liaison.objects.select_related(
+                "staff", "staff__profile")),
+        )
+        .get(pk=pk)
+    )

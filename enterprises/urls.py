@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enterprises"
+
+urlpatterns = [
+    path("", views.enterprise_list, name="enterprise-list"),
+    path("new/", views.enterprise_create_view, name="enterprise-create"),
+    path("<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
+    path("<int:pk>/edit/", views.enterprise_update_view, name="enterprise-update"),
+]

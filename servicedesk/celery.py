@@ -1,0 +1,16 @@
+"""The Celery application.
+
+The broker comes from ``CELERY_BROKER_URL`` (see settings): Kombu's filesystem
+transport under ``var/`` by default, so ``make run`` starts a real worker and beat
+without any server; Redis in production.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
+
+app = Celery("servicedesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
