@@ -680,3 +680,46 @@ def task_reopen(*, task_id: int, actor, reason: str) -> Task:
     reason = _require_text(reason, _("Reopening needs a reason."))
     _reopen(task, actor, EventAction.REOPEN, reason)
     return task
+
+
+# The state machine in one table: the states each action starts from. The
+# services enforce it under the row lock; task pages use it to offer only the
+# moves that can succeed.
+ACTION_STATES: dict[str, tuple[str, ...]] = {
+    "assign": (TaskState.SUBMITTED,),
+    "reject": (TaskState.SUBMITTED,),
+    "rule": (TaskState.SUBMITTED,),
+    "set_owner": OPEN_STATES,
+    "accept": (TaskState.ASSIGNED,),
+    "return": (TaskState.ASSIGNED,),
+    "note": OPEN_STATES,
+    "request_extension": OPEN_STATES,
+    "escalate": OPEN_STATES,
+    "resolve": (TaskState.IN_PROGRESS,),
+    "co_report": (TaskState.IN_PROGRESS,),
+    "callback": (TaskState.RESOLVED,),
+    "reopen_closed": (TaskState.CLOSED,),
+}
+
+
+def available_actions(user, task: Task) -> list[str]:
+    """The actions ``user`` may take on ``task`` in its current state."""
+    allowed = permissions.allowed_actions(user, task)
+    result = []
+    for action, states in ACTION_STATES.items():
+        if action not in allowed or task.state not in states:
+            continue
+        if action in ("assign", "reject", "rule", "resolve", "callback") and not task.is_lead:
+            continue
+        if action == "co_report" and task.is_lead:
+            continue
+        if action == "assign" and task.transfer_count >= 2:
+            continue
+        if action == "rule" and task.transfer_count < 2:
+            continue
+        if action == "return" and task.is_ruled:
+            continue
+        if action == "escalate" and task.escalation_level >= 2:
+            continue
+        result.append(action)
+    return result

@@ -175,7 +175,7 @@ def _action_forms(task, allowed, bound=None):
 
 
 def _detail_context(request, task, bound=None):
-    allowed = permissions.allowed_actions(request.user, task)
+    allowed = services.available_actions(request.user, task)
     today = timezone.localdate()
     days_left = (
         working_days_between(today, task.deadline_on)

@@ -14,3 +14,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
 app = Celery("servicedesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The beat schedule lives in code (reviewed, versioned, the same on every
+# machine). Times are Asia/Shanghai (CELERY_TIMEZONE).
+app.conf.beat_schedule = {
+    "escalate-overdue": {
+        "task": "approvals.tasks.escalate_overdue_task",
+        "schedule": 30 * 60,
+    },
+}
