@@ -230,6 +230,7 @@ class KpiRow:
     satisfied: int
     returns: int
     median_days: float | None
+    handed: int = 0
 
     @staticmethod
     def _rate(num: int, den: int) -> float | None:
@@ -249,7 +250,9 @@ class KpiRow:
 
     @property
     def returns_per_task(self):
-        return round(self.returns / self.received, 2) if self.received else None
+        """推诿 index: returns / times a task was handed to the department."""
+        handed = max(self.handed, self.received)
+        return round(self.returns / handed, 2) if handed else None
 
     def sort_key(self):
         return (
@@ -264,16 +267,18 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
 
     received = tasks assigned in the period; 办结率 = resolved or closed /
     received; 按时办结率 = resolved by the deadline in force / resolved; 满意率
-    = 满意 or 非常满意 / rated; 推诿 index = returns / received; median working
-    days from assignment to resolution."""
+    = 满意 or 非常满意 / rated; median working
+    days from assignment to resolution. The 推诿 index divides returns by the
+    times tasks were handed to the department (assignments and rulings), since a
+    returned task no longer belongs to it."""
     lo, hi = _start_of(start), _start_of(end, plus_days=1)
     tasks = Task.objects.filter(assigned_at__gte=lo, assigned_at__lt=hi, department__isnull=False)
-    returns = TaskEvent.objects.filter(
-        action=EventAction.RETURN, created_at__gte=lo, created_at__lt=hi,
-        department__isnull=False,
+    events = TaskEvent.objects.filter(
+        created_at__gte=lo, created_at__lt=hi, department__isnull=False,
+        action__in=[EventAction.RETURN, EventAction.ASSIGN, EventAction.RULING],
     )
     if department is not None:
-        tasks, returns = tasks.filter(department=department), returns.filter(department=department)
+        tasks, events = tasks.filter(department=department), events.filter(department=department)
     done = Q(state__in=DONE_STATES)
     aggregates = {
         "received": Count("pk"),
@@ -283,20 +288,27 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
         "satisfied": Count("pk", filter=Q(rating__gte=Rating.SATISFIED)),
     }
     per_dept = {r["department"]: r for r in tasks.values("department").annotate(**aggregates)}
-    ret = dict(returns.values_list("department").annotate(n=Count("pk")))
+    ev = events.values("department").annotate(
+        returns=Count("pk", filter=Q(action=EventAction.RETURN)),
+        handed=Count("pk", filter=~Q(action=EventAction.RETURN)),
+    )
+    ret = {r["department"]: r["returns"] for r in ev}
+    handed = {r["department"]: r["handed"] for r in ev}
     medians = _medians(tasks.filter(done, resolution_working_days__isnull=False))
     departments = Department.objects.in_bulk(set(per_dept) | set(ret))
     rows = []
     for pk, dept in departments.items():
         r = per_dept.get(pk, dict.fromkeys(aggregates, 0))
         rows.append(KpiRow(dept, r["received"], r["resolved"], r["resolved_on_time"],
-                           r["rated"], r["satisfied"], ret.get(pk, 0), medians.get(pk)))
+                           r["rated"], r["satisfied"], ret.get(pk, 0), medians.get(pk),
+                           handed.get(pk, 0)))
     rows.sort(key=KpiRow.sort_key)
     total = KpiRow(
         None,
         *(sum(getattr(r, k) for r in rows) for k in
           ("received", "resolved", "resolved_on_time", "rated", "satisfied", "returns")),
         medians.get("all"),
+        sum(r.handed for r in rows),
     )
     return total, rows
 
