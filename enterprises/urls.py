@@ -9,4 +9,7 @@ urlpatterns = [
     path("new/", views.enterprise_create_view, name="enterprise-create"),
     path("<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
     path("<int:pk>/edit/", views.enterprise_update_view, name="enterprise-update"),
+    path("import/", views.enterprise_import_view, name="enterprise-import"),
+    path("import/<slug:token>/confirm/", views.enterprise_import_confirm_view,
+         name="enterprise-import-confirm"),
 ]

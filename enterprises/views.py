@@ -4,16 +4,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from approvals import selectors as task_selectors
 from approvals.permissions import is_staff_member
 
-from . import selectors
-from .forms import EnterpriseFilterForm, EnterpriseForm
+from . import importing, selectors
+from .forms import EnterpriseFilterForm, EnterpriseForm, ImportUploadForm
 from .models import Enterprise
 from .permissions import can_enterprise
 
@@ -89,3 +91,59 @@ def enterprise_update_view(request, pk: int):
                   status=400 if form.errors else 200)
 
 
+@login_required
+def enterprise_import_view(request):
+    """Upload a CSV or XLSX file and preview it; nothing is written here. A clean
+    file is kept under a random token for ``enterprise_import_confirm_view``."""
+    if not can_enterprise(request.user, "import"):
+        raise PermissionDenied
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "enterprises/enterprise_import.html", {"form": form},
+                      status=400 if form.errors else 200)
+    path = None
+    try:
+        path = importing.store_upload(form.cleaned_data["file"])
+        preview = importing.preview(path)
+    except importing.ImportFileError as e:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        form.add_error("file", e)
+        return render(request, "enterprises/enterprise_import.html", {"form": form},
+                      status=400)
+    if not preview.is_clean:
+        # nothing to confirm: the file has to be corrected and uploaded again
+        path.unlink(missing_ok=True)
+    return render(request, "enterprises/enterprise_import.html", {
+        "form": ImportUploadForm(), "preview": preview,
+        "token": path.stem if preview.is_clean else None,
+    })
+
+
+@login_required
+@require_POST
+def enterprise_import_confirm_view(request, token: str):
+    """Re-read the stored file and write it all, or show why not (the registry
+    may have changed since the preview). The file is removed either way."""
+    if not can_enterprise(request.user, "import"):
+        raise PermissionDenied
+    path = importing.stored_upload(token)
+    if path is None:
+        raise Http404(_("No such import: it was confirmed already or has expired."))
+    try:
+        preview = importing.preview(path)
+        count = importing.commit(preview) if preview.is_clean else None
+    except importing.ImportFileError as e:
+        preview, count = None, None
+        messages.error(request, e.messages[0])
+    except IntegrityError:
+        # a credit code was registered between the preview and now: show which
+        preview, count = importing.preview(path), None
+    finally:
+        path.unlink(missing_ok=True)
+    if count is not None:
+        messages.success(request, _("%(count)d enterprises imported.") % {"count": count})
+        return redirect("enterprises:enterprise-list")
+    return render(request, "enterprises/enterprise_import.html", {
+        "form": ImportUploadForm(), "preview": preview, "token": None,
+    }, status=409 if preview else 400)
