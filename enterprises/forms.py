@@ -12,6 +12,11 @@ from .validators import validate_credit_code
 
 
 class EnterpriseForm(forms.ModelForm):
+    # People type the code in groups ("9135 0100 M000 100Y43"); the validator
+    # strips the spaces and checks the 18 characters, so the form field must not
+    # refuse (or the browser truncate) the spaced form at the column's length.
+    credit_code = forms.CharField(label=_("unified social credit code"), max_length=40)
+
     class Meta:
         model = Enterprise
         fields = [
