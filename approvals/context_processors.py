@@ -17,6 +17,8 @@ def desk(request):
     context = {
         "nav": {
             "ledger": staff,
+            "visits": Role.SERVICE_STAFF in r,
+            "visit_report": bool(r & {Role.SERVICE_STAFF, Role.COORDINATOR, Role.LEADER}),
             "my_tasks": bool(r & permissions.DEPARTMENT_ROLES),
             "department_tasks": Role.DEPARTMENT_HEAD in r,
             "approvals": permissions.can_decide_approvals(user),

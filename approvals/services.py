@@ -102,6 +102,19 @@ def _require_text(value: str, message: str) -> str:
     return value
 
 
+def _require_department(actor, action: str, task: Task) -> None:
+    """``permissions.require`` for the department's own moves. A task that is
+    with no department (a colleague returned it a moment ago, or it was
+    rejected) gets a clear refusal, not a bare 403: the officer acted on a page
+    that still showed the task in their department."""
+    if task.department_id is None and permissions.roles(actor) & permissions.DEPARTMENT_ROLES:
+        raise InvalidTransition(
+            _("This task is not with any department now: it is back with the "
+              "coordinator or was rejected.")
+        )
+    permissions.require(actor, action, task)
+
+
 def attachment_add(*, obstacle: Obstacle, upload, actor, event: TaskEvent | None = None):
     """Store an uploaded file (already checked by the form) as a private attachment."""
     attachment = Attachment(
@@ -153,6 +166,7 @@ def obstacle_submit(
     external_ref: str = "",
     received_by=None,
     received_at=None,
+    visit=None,
     files: Iterable = (),
 ) -> Obstacle:
     """Take in an obstacle and open its lead task in ``submitted``.
@@ -184,6 +198,7 @@ def obstacle_submit(
         external_ref=external_ref,
         received_by=received_by,
         received_at=received_at or timezone.now(),
+        visit=visit,
     )
     try:
         with transaction.atomic():
@@ -316,7 +331,7 @@ def task_rule(*, task_id: int, actor, department: Department, reason: str) -> Ta
 def task_set_owner(*, task_id: int, actor, owner) -> Task:
     """The department head names the owner (责任人) inside the department."""
     task = _lock(task_id)
-    permissions.require(actor, "set_owner", task)
+    _require_department(actor, "set_owner", task)
     _require_state(task, *OPEN_STATES,
                    message=_("An owner is named while the task is open."))
     if permissions.user_department_id(owner) != task.department_id or not (
@@ -334,7 +349,7 @@ def task_set_owner(*, task_id: int, actor, owner) -> Task:
 def task_accept(*, task_id: int, actor, comment: str = "") -> Task:
     """The department accepts the task; without a named owner the acceptor owns it."""
     task = _lock(task_id)
-    permissions.require(actor, "accept", task)
+    _require_department(actor, "accept", task)
     _require_state(task, TaskState.ASSIGNED,
                    message=_("Only an assigned task can be accepted."))
     old, task.state = task.state, TaskState.IN_PROGRESS
@@ -359,7 +374,7 @@ def task_return(*, task_id: int, actor, reason: str) -> Task:
     goes back to the coordinator (transfer count +1); a co-handling task leaves
     the obstacle."""
     task = _lock(task_id)
-    permissions.require(actor, "return", task)
+    _require_department(actor, "return", task)
     _require_state(task, TaskState.ASSIGNED,
                    message=_("Only an assigned task that is not yet accepted can be returned."))
     reason = _require_text(reason, _("Say why the task is not your department's."))
@@ -398,7 +413,7 @@ def task_return(*, task_id: int, actor, reason: str) -> Task:
 def task_add_note(*, task_id: int, actor, comment: str, is_visible_to_firm: bool = False) -> TaskEvent:
     """A progress note; internal unless marked visible to the firm."""
     task = _lock(task_id)
-    permissions.require(actor, "note", task)
+    _require_department(actor, "note", task)
     _require_state(task, *OPEN_STATES, message=_("Notes are added while the task is open."))
     comment = _require_text(comment, _("The note is empty."))
     return _event(task, actor, EventAction.NOTE, task.state, comment=comment,
@@ -409,7 +424,7 @@ def task_add_note(*, task_id: int, actor, comment: str, is_visible_to_firm: bool
 def extension_request(*, task_id: int, actor, new_deadline: date, reason: str) -> ApprovalRequest:
     """延期申请: ask the coordinator for a later deadline."""
     task = _lock(task_id)
-    permissions.require(actor, "request_extension", task)
+    _require_department(actor, "request_extension", task)
     _require_state(task, *OPEN_STATES,
                    message=_("An extension is asked for while the task is open."))
     reason = _require_text(reason, _("An extension needs a reason."))
@@ -533,7 +548,7 @@ def task_resolve(*, task_id: int, actor, resolution: str, files: Iterable = ()) 
     """办结: the owner reports what was done. A co-handling task's resolution is
     its report to the lead; the lead resolves after every co-handler reported."""
     task = _lock(task_id)
-    permissions.require(actor, "resolve", task)
+    _require_department(actor, "resolve", task)
     _require_state(task, TaskState.IN_PROGRESS,
                    message=_("Only a task in progress can be resolved."))
     resolution = _require_text(resolution, _("Say what was done."))

@@ -33,6 +33,9 @@ def home(request):
     """Staff home: counts by colour, my open tasks, approvals waiting.
     A firm user goes to its enterprise."""
     user = request.user
+    if permissions.roles(user) & permissions.STAFF_ROLES == {Role.SERVICE_STAFF}:
+        # service staff start from their week of visits
+        return redirect("visits:my-week")
     if not permissions.is_staff_member(user):
         enterprise = scope_enterprises(user, Enterprise.objects.all()).first()
         if enterprise is not None:

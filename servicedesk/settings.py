@@ -160,6 +160,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+Path(STATIC_ROOT).mkdir(exist_ok=True)  # WhiteNoise warns when its root is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -229,6 +230,8 @@ DESK = {
     ),
     "RECTIFICATION_WORKING_DAYS": env.int("RECTIFICATION_WORKING_DAYS", default=5),
     "PAGE_SIZE": env.int("PAGE_SIZE", default=25),
+    "VISIT_EDIT_DAYS": env.int("VISIT_EDIT_DAYS", default=3),
+    "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
 }
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="Demo@2026")
 

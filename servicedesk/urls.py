@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("desk/", approvals_views.home, name="home"),
     path("enterprises/", include("enterprises.urls")),
+    path("visits/", include("visits.urls")),
     path("", include("approvals.urls")),
 ]
 

@@ -1,8 +1,52 @@
 from django.contrib import admin
 
-from .models import ServiceTeam
+from .models import QuotaCredit, QuotaOverride, ServiceTeam, Visit, VisitAttachment, VisitChange
 
 
 @admin.register(ServiceTeam)
 class ServiceTeamAdmin(admin.ModelAdmin):
     list_display = ["name", "weekly_quota"]
+
+
+@admin.register(QuotaOverride)
+class QuotaOverrideAdmin(admin.ModelAdmin):
+    list_display = ["staff", "starts_on", "ends_on", "quota", "reason"]
+    list_select_related = ["staff"]
+    autocomplete_fields = ["staff"]
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Visits change through the desk (visits.services), which keeps quota
+    credits and the correction log right; the admin reads."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnly):
+    list_display = ["visited_at", "enterprise", "lead_visitor", "mode", "status"]
+    list_filter = ["status", "mode", "week_start"]
+    list_select_related = ["enterprise", "lead_visitor"]
+    search_fields = ["enterprise__name"]
+
+
+@admin.register(VisitChange)
+class VisitChangeAdmin(ReadOnly):
+    list_display = ["visit", "actor", "changed_at", "reason"]
+
+
+@admin.register(VisitAttachment)
+class VisitAttachmentAdmin(ReadOnly):
+    list_display = ["original_name", "visit", "size", "uploaded_at"]
+
+
+@admin.register(QuotaCredit)
+class QuotaCreditAdmin(ReadOnly):
+    list_display = ["week_start", "user", "enterprise", "visit"]

@@ -90,6 +90,10 @@ class Obstacle(models.Model):
         on_delete=models.PROTECT, null=True, blank=True, related_name="obstacles_received",
     )
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
+    visit = models.ForeignKey(
+        "visits.Visit", verbose_name=_("raised during visit"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="obstacles",
+    )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

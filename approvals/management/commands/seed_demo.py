@@ -174,6 +174,7 @@ class Command(BaseCommand):
             enterprises = self._enterprises(rng, streets)
             self._people_at_firms(rng, enterprises, users)
         self._obstacles(rng, enterprises, users, departments)
+        self._visits(rng, enterprises, users)
         self._print_logins()
 
     # -------------------------------------------------------------- reference data
@@ -378,6 +379,34 @@ class Command(BaseCommand):
             approval = task.approvals.get(kind="close_out", status="pending")
             s.close_out_decide(approval_id=approval.pk, actor=coordinator, approve=True,
                                comment="回访满意，同意销号。")
+
+    def _visits(self, rng, enterprises, users) -> None:
+        """Eight weeks of visits by the two demo staff, through the service."""
+        from visits.choices import Mode
+        from visits.models import Visit
+        from visits.services import visit_save
+
+        if Visit.objects.exists():
+            return
+        now = timezone.now()
+        purposes = ["了解项目推进情况", "宣讲惠企政策", "回访诉求办理情况", "走访了解用工需求"]
+        for person, firms in (("staff", enterprises[:30]), ("staff2", enterprises[30:60])):
+            for week in range(8, -1, -1):
+                count = 2 if week == 0 else rng.choice([3, 4, 4, 5])
+                for j in range(count):
+                    when = now - timedelta(days=7 * week + j, hours=rng.randint(0, 5))
+                    if when > now:
+                        continue
+                    visit_save(
+                        actor=users[person], submit=True,
+                        companions=[users["staff2" if person == "staff" else "staff"]]
+                        if j == 0 and week % 3 == 0 else [],
+                        data={"enterprise": rng.choice(firms), "visited_at": when,
+                              "mode": rng.choice([Mode.ON_SITE, Mode.ON_SITE, Mode.PHONE]),
+                              "purpose": rng.choice(purposes),
+                              "notes": "企业生产经营正常，订单较去年同期增长。",
+                              "operating_status": "normal", "orders_trend": "up"},
+                    )
 
     def _backdate(self, task: Task, *, working_days: int) -> None:
         # Demo only: move the assignment into the past so the ledger shows
