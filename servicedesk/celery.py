@@ -8,6 +8,7 @@ without any server; Redis in production.
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
 
@@ -21,5 +22,9 @@ app.conf.beat_schedule = {
     "escalate-overdue": {
         "task": "approvals.tasks.escalate_overdue_task",
         "schedule": 30 * 60,
+    },
+    "weekly-visit-reports": {
+        "task": "visits.tasks.email_weekly_reports_task",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
 }

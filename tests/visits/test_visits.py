@@ -253,3 +253,14 @@ def test_my_week_and_report_query_counts_do_not_grow(client, staff, now,
 
     load(2)
     load(20)
+
+
+def test_monday_mail_sends_last_weeks_report(staff, coordinator, now, mailoutbox):
+    from visits.reports import email_weekly_reports
+
+    visit(staff, EnterpriseFactory(), now - timedelta(days=7))
+    sent = email_weekly_reports(today=now.date())
+    assert sent == 2  # the office's (coordinator) and the team's (staff)
+    office = next(m for m in mailoutbox if "coordinator@example.gov.cn" in m.to)
+    assert "2026-11-16" in office.subject
+    assert "staff" in office.body and "1" in office.body
