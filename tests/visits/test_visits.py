@@ -4,11 +4,12 @@ inline obstacles into the closed loop, the edit lock, pages and their scope."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+
+import pytest
+import time_machine
 
 from approvals.choices import Channel, Role, TaskState
 from approvals.models import Obstacle
