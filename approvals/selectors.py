@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from statistics import median
 
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     Case,
     CharField,
     Count,
     F,
-    FloatField,
     Prefetch,
     Q,
     QuerySet,
@@ -212,14 +208,6 @@ def approvals_pending() -> QuerySet[ApprovalRequest]:
 # ------------------------------------------------------------------ KPIs
 
 
-class Median(Aggregate):
-    """PostgreSQL's ordered-set median."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
 @dataclass
 class KpiRow:
     department: Department | None
@@ -287,14 +275,36 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
         "rated": Count("pk", filter=Q(rating__isnull=False)),
         "satisfied": Count("pk", filter=Q(rating__gte=Rating.SATISFIED)),
     }
-    per_dept = {r["department"]: r for r in tasks.values("department").annotate(**aggregates)}
+    # One scan of the period's tasks grouped by department and by working days
+    # to resolve: the counts are summed per department and the medians read off
+    # that histogram (a few hundred rows), instead of a scan for the counts and
+    # two more for PERCENTILE_CONT. Exact, and the same on SQLite.
+    per_dept: dict = {}
+    days_by_dept: dict = {}
+    timed = Count("pk", filter=done & Q(resolution_working_days__isnull=False))
+    for r in (tasks.values("department", "resolution_working_days")
+              .annotate(timed=timed, **aggregates).order_by()):
+        sums = per_dept.setdefault(r["department"], dict.fromkeys(aggregates, 0))
+        for k in aggregates:
+            sums[k] += r[k]
+        if r["timed"]:
+            days = days_by_dept.setdefault(r["department"], {})
+            days[r["resolution_working_days"]] = r["timed"]
+    # COUNT(department_id), never null here, rather than COUNT(id): the same
+    # number, and PostgreSQL answers it from the event_action_dept index alone
+    # (an index-only scan instead of reading millions of events).
     ev = events.values("department").annotate(
-        returns=Count("pk", filter=Q(action=EventAction.RETURN)),
-        handed=Count("pk", filter=~Q(action=EventAction.RETURN)),
+        returns=Count("department", filter=Q(action=EventAction.RETURN)),
+        handed=Count("department", filter=~Q(action=EventAction.RETURN)),
     )
     ret = {r["department"]: r["returns"] for r in ev}
     handed = {r["department"]: r["handed"] for r in ev}
-    medians = _medians(tasks.filter(done, resolution_working_days__isnull=False))
+    medians = {pk: _median(days) for pk, days in days_by_dept.items()}
+    everyone: dict = {}
+    for days in days_by_dept.values():
+        for d, n in days.items():
+            everyone[d] = everyone.get(d, 0) + n
+    medians["all"] = _median(everyone)
     departments = Department.objects.in_bulk(set(per_dept) | set(ret))
     rows = []
     for pk, dept in departments.items():
@@ -313,19 +323,18 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
     return total, rows
 
 
-def _medians(qs: QuerySet[Task]) -> dict:
-    if connection.vendor == "postgresql":
-        found = dict(
-            qs.values_list("department").annotate(m=Median("resolution_working_days"))
-        )
-        found["all"] = qs.aggregate(m=Median("resolution_working_days"))["m"]
-        return found
-    # SQLite (the embedded default) has no ordered-set aggregate: compute from
-    # the one column, fine at the sizes SQLite is used for.
-    by_dept: dict = {}
-    for dept, days in qs.values_list("department", "resolution_working_days").iterator():
-        by_dept.setdefault(dept, []).append(days)
-    found = {d: float(median(v)) for d, v in by_dept.items()}
-    all_days = [d for v in by_dept.values() for d in v]
-    found["all"] = float(median(all_days)) if all_days else None
-    return found
+def _median(histogram: dict[int, int]) -> float | None:
+    """The median of values given as {value: how many}, as PERCENTILE_CONT(0.5)
+    computes it (the mean of the two middle values when their number is even)."""
+    n = sum(histogram.values())
+    if not n:
+        return None
+    low_rank, high_rank = (n - 1) // 2, n // 2
+    seen, low = 0, None
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if low is None and low_rank < seen:
+            low = value
+        if high_rank < seen:
+            return (low + value) / 2
+    raise AssertionError("unreachable: the ranks are below n")
