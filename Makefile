@@ -47,7 +47,7 @@ deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
 messages: system-deps deps
-	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -v0
+	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -i .venv -i var -v0
 
 migrate: deps
 	$(DEV_ENV) $(PY) manage.py migrate --no-input -v1
@@ -60,7 +60,7 @@ run: system-deps deps messages demo
 	$(DEV_ENV) $(VENV)/bin/honcho start -f Procfile
 
 test: system-deps dev-deps
-	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -v0
+	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -i .venv -i var -v0
 	$(PY) -m pytest -p no:cacheprovider -n 2 -m "not redis" $(PYTEST_ARGS)
 
 test-fast: dev-deps
