@@ -288,9 +288,10 @@ def confirm_url(token=TOKEN):
     return reverse("enterprises:enterprise-import-confirm", args=[token])
 
 
-def upload(client, path, **extra):
+def upload(client, path):
+    # in English, so the reasons can be compared with the msgids
     with path.open("rb") as f:
-        return client.post(IMPORT_URL, {"file": f}, **extra)
+        return client.post(IMPORT_URL, {"file": f}, headers={"accept-language": "en"})
 
 
 @pytest.mark.parametrize(("who", "status"), [
