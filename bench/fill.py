@@ -398,11 +398,18 @@ class Filler:
         ob_base = Obstacle.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         task_base = Task.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         self.next_task = task_base + 1
+        self._done = 0
         # a few firms raise many obstacles, most raise a few
         self.firm_pool = self.enterprise_ids[:]
         self.rng.shuffle(self.firm_pool)
         totals = dict.fromkeys(("obstacles", "tasks", "events", "callbacks", "approvals"), 0)
         n = self.args.obstacles
+        # Ages in days, oldest first, so ids grow with time as on a live desk
+        # (open tasks sit in the last pages of the table, not everywhere);
+        # more obstacles in recent years: the desk grew.
+        span = (self.today - self.start).days
+        self.ages = sorted((int(span * self.rng.random() ** 1.3) for _i in range(n)),
+                           reverse=True)
         for first in range(0, n, CHUNK):
             batch = self._batch(ob_base + first + 1, min(CHUNK, n - first))
             for key, (model, columns, rows) in batch.items():
@@ -424,7 +431,9 @@ class Filler:
     def _batch(self, first_id: int, count: int) -> dict:
         obstacles, tasks, events, callbacks, approvals = [], [], [], [], []
         for oid in range(first_id, first_id + count):
-            self._obstacle(oid, obstacles, tasks, events, callbacks, approvals)
+            self._obstacle(oid, self.ages[oid - first_id + self._done], obstacles, tasks,
+                           events, callbacks, approvals)
+        self._done += count
         return {
             "obstacles": (Obstacle, OBSTACLE_COLUMNS, obstacles),
             "tasks": (Task, TASK_COLUMNS, tasks),
@@ -439,11 +448,8 @@ class Filler:
                 return self.rng.choices(states, cum_weights=cum_weights)[0]
         raise AssertionError(age)
 
-    def _obstacle(self, oid, obstacles, tasks, events, callbacks, approvals) -> None:
+    def _obstacle(self, oid, age, obstacles, tasks, events, callbacks, approvals) -> None:
         rng, cal, today_o = self.rng, self.cal, self.today_o
-        span = (self.today - self.start).days
-        # more obstacles in recent years: the desk grew
-        age = int(span * rng.random() ** 1.3)
         o0 = today_o - age
         received = self.at(o0, rng.uniform(8, 19))
         if received > self.now:
