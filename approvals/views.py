@@ -167,7 +167,9 @@ def _action_forms(task, allowed, bound=None):
     """One unbound form per allowed action, and the bound one that failed."""
     result = {}
     for name, (form_class, _call) in ACTIONS.items():
-        if name not in allowed:
+        # the form the user sent stays, with its message, even when its move is
+        # no longer offered (someone else moved the task first)
+        if name not in allowed and (bound is None or bound.prefix != name):
             continue
         kwargs = {"prefix": name}
         if form_class in (forms.AssignForm, forms.SetOwnerForm):
