@@ -697,6 +697,27 @@ def task_reopen(*, task_id: int, actor, reason: str) -> Task:
     return task
 
 
+@transaction.atomic
+def task_dispute(*, task_id: int, actor, reason: str) -> Task:
+    """The firm disputes a resolution on the portal: the obstacle is not solved.
+    The task reopens for rectification with a new deadline, like a bad rating;
+    a close-out waiting for sign-off is refused on the firm's word."""
+    task = _lock(task_id)
+    if not task.obstacle.enterprise.memberships.filter(user=actor).exists():
+        raise permissions.PermissionDenied
+    if not task.is_lead:
+        raise InvalidTransition(_("Only the obstacle's lead task can be disputed."))
+    _require_state(task, TaskState.RESOLVED, TaskState.CLOSING,
+                   message=_("Only a resolution that is not yet closed can be disputed."))
+    reason = _require_text(reason, _("Say why the obstacle is not solved."))
+    ApprovalRequest.objects.filter(
+        task=task, kind=ApprovalKind.CLOSE_OUT, status=ApprovalStatus.PENDING
+    ).update(status=ApprovalStatus.REFUSED, decided_at=timezone.now(),
+             decision_comment=_("Disputed by the firm."))
+    _reopen(task, actor, EventAction.REOPEN, reason)
+    return task
+
+
 # The state machine in one table: the states each action starts from. The
 # services enforce it under the row lock; task pages use it to offer only the
 # moves that can succeed.

@@ -31,15 +31,14 @@ def _staff_only(request) -> None:
 @login_required
 def home(request):
     """Staff home: counts by colour, my open tasks, approvals waiting.
-    A firm user goes to its enterprise."""
+    A firm user goes to the firm portal."""
     user = request.user
     if permissions.roles(user) & permissions.STAFF_ROLES == {Role.SERVICE_STAFF}:
         # service staff start from their week of visits
         return redirect("visits:my-week")
     if not permissions.is_staff_member(user):
-        enterprise = scope_enterprises(user, Enterprise.objects.all()).first()
-        if enterprise is not None:
-            return redirect(enterprise)
+        if Role.FIRM_USER in permissions.roles(user):
+            return redirect("portal:home")
         if permissions.has_role(user, Role.EDITOR, Role.MODERATOR):
             return redirect("/cms-admin/")
         raise PermissionDenied

@@ -75,3 +75,100 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"), help_text=_(
         "Columns: name, credit_code, industry, street, scale, legal_representative, "
         "registered_address, established_on, registered_capital."))
+
+
+# ------------------------------------------------------------------ firm portal
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(label=_("Name of the person"), max_length=64)
+    email = forms.EmailField(
+        label=_("E-mail"), required=False,
+        help_text=_("The link is mailed here; without an address, pass it on yourself."))
+    is_admin = forms.BooleanField(
+        label=_("May invite and remove colleagues"), required=False)
+
+
+class InvitationAcceptForm(forms.Form):
+    """Choose a username and a password; Django's password validators apply."""
+
+    username = forms.RegexField(
+        label=_("Username"), max_length=150, regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Letters, digits and @ . + - _ only.")})
+    password1 = forms.CharField(label=_("Password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        from django.contrib.auth import password_validation
+
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            user = get_user_model()(username=data.get("username", ""))
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as e:
+                self.add_error("password1", e)
+        return data
+
+
+class AccountRequestForm(forms.Form):
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=40)
+    enterprise_name = forms.CharField(
+        label=_("Enterprise name"), max_length=200,
+        help_text=_("Exactly as on the business licence."))
+    contact_name = forms.CharField(label=_("Your name"), max_length=64)
+    email = forms.EmailField(label=_("E-mail"), help_text=_(
+        "The invitation is mailed here once the office approves."))
+    mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
+
+    def clean_credit_code(self):
+        return validate_credit_code(self.cleaned_data["credit_code"])
+
+
+class PortalObstacleForm(forms.Form):
+    """What a firm tells us about an obstacle; the channel is the portal."""
+
+    category = forms.ModelChoiceField(queryset=None, label=_("Category"))
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(
+        attrs={"rows": 6}))
+    project_name = forms.CharField(label=_("Project"), max_length=120, required=False)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=())
+    contact_name = forms.CharField(label=_("Contact for follow-up"), max_length=64,
+                                   required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from approvals.choices import Urgency
+        from approvals.forms import MultipleFileField
+        from approvals.models import ObstacleCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ObstacleCategory.objects.filter(is_active=True)
+        self.fields["urgency"].choices = Urgency.choices
+        self.fields["files"] = MultipleFileField(
+            label=_("Attachments"),
+            help_text=_("PDF, images or Office documents, up to 10 MB each."))
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(label=_("How satisfied are you?"), coerce=int,
+                                    choices=(), widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        from approvals.choices import Rating
+
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].choices = Rating.choices
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(label=_("Why is the obstacle not solved?"),
+                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -110,6 +110,14 @@ class Enterprise(models.Model):
             models.Index(fields=["street", "name"], name="ent_street_name"),
             models.Index(fields=["industry", "name"], name="ent_industry_name"),
         ]
+        # Object permissions a firm member holds on its enterprise (django-guardian),
+        # granted and withdrawn with the membership by ``enterprises.services``.
+        permissions = [
+            ("view_portal", _("Can follow the enterprise in the firm portal")),
+            ("submit_obstacle", _("Can submit obstacles for the enterprise")),
+            ("rate", _("Can rate and dispute the enterprise's resolved obstacles")),
+            ("manage_members", _("Can invite and remove the enterprise's members")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -245,3 +253,87 @@ class FirmMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.enterprise}"
+
+
+class Invitation(models.Model):
+    """A one-time link to join an enterprise in the firm portal. Only a hash of
+    the token is stored: the link is shown (or mailed) once, when it is made."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    name = models.CharField(_("name"), max_length=64)
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_admin = models.BooleanField(_("firm administrator"), default=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            # the enterprise's open invitations on its accounts page and in the portal
+            models.Index(fields=["enterprise", "accepted_at"], name="invitation_ent_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.enterprise}"
+
+    def is_usable(self, now) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class AccountRequest(models.Model):
+    """A firm asks for a portal account by its credit code and name; the
+    liaison or the coordinator approves it, which sends an invitation."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        related_name="account_requests",
+    )
+    contact_name = models.CharField(_("your name"), max_length=64)
+    email = models.EmailField(_("e-mail"))
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    invitation = models.ForeignKey(
+        Invitation, verbose_name=_("invitation"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("account request")
+        verbose_name_plural = _("account requests")
+        indexes = [
+            # the enterprise's pending requests on its accounts page
+            models.Index(fields=["enterprise", "status"], name="accountreq_ent_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_name} @ {self.enterprise}"

@@ -66,3 +66,36 @@ def can_enterprise(user, action: str, enterprise=None) -> bool:
 def require_enterprise(user, action: str, enterprise=None) -> None:
     if not can_enterprise(user, action, enterprise):
         raise PermissionDenied
+
+
+# ------------------------------------------------------------------ firm accounts
+
+
+def portal_scope(user, qs: QuerySet, perm: str = "view_portal") -> QuerySet:
+    """Enterprises on which ``user`` holds the portal grant ``perm``: one SQL
+    subquery over django-guardian's rows (global permissions and superuser
+    status do not count: the portal is for members only)."""
+    from guardian.shortcuts import get_objects_for_user
+
+    if not user.is_authenticated:
+        return qs.none()
+    return get_objects_for_user(user, f"enterprises.{perm}", klass=qs,
+                                accept_global_perms=False, with_superuser=False)
+
+
+def can_approve_accounts(user, enterprise) -> bool:
+    """The coordinator, or the firm's current liaison, approves account
+    requests and invites the firm's people from its page."""
+    r = roles(user)
+    if Role.COORDINATOR in r:
+        return True
+    return Role.SERVICE_STAFF in r and _is_liaison(user, enterprise)
+
+
+def can_manage_members(user, enterprise) -> bool:
+    """Invite and remove members: the staff who approve accounts, or the firm's
+    own administrator (guardian grant ``manage_members``)."""
+    if can_approve_accounts(user, enterprise):
+        return True
+    return Role.FIRM_USER in roles(user) and user.has_perm(
+        "enterprises.manage_members", enterprise)

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 from approvals import selectors as task_selectors
 from approvals.permissions import is_staff_member
 
-from . import importing, selectors
-from .forms import EnterpriseFilterForm, EnterpriseForm, ImportUploadForm
-from .models import Enterprise
-from .permissions import can_enterprise
+from . import importing, selectors, services
+from .forms import EnterpriseFilterForm, EnterpriseForm, ImportUploadForm, InvitationForm
+from .models import AccountRequest, Enterprise
+from .permissions import can_approve_accounts, can_enterprise
 
 PAGE_SIZE = 25
 
@@ -60,6 +60,7 @@ def enterprise_detail(request, pk: int):
         "see_mobile": can_enterprise(request.user, "see_contact_mobile", enterprise),
         "can_change": can_enterprise(request.user, "change", enterprise),
         "can_record": can_enterprise(request.user, "record_obstacle", enterprise),
+        "can_accounts": can_approve_accounts(request.user, enterprise),
     })
 
 
@@ -147,3 +148,55 @@ def enterprise_import_confirm_view(request, token: str):
     return render(request, "enterprises/enterprise_import.html", {
         "form": ImportUploadForm(), "preview": preview, "token": None,
     }, status=409 if preview else 400)
+
+
+# ------------------------------------------------------------------ firm accounts
+
+
+@login_required
+def enterprise_accounts(request, pk: int):
+    """The firm's portal accounts, as its liaison or the coordinator sees them:
+    members, open invitations, account requests to decide, and an invitation
+    form (the link is shown once)."""
+    from approvals import selectors_portal
+
+    enterprise = get_object_or_404(selectors.enterprises_visible_to(request.user), pk=pk)
+    if not can_approve_accounts(request.user, enterprise):
+        raise PermissionDenied
+    form = InvitationForm(request.POST or None)
+    link = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _invitation, token = services.invitation_create(
+                actor=request.user, enterprise=enterprise, **form.cleaned_data)
+        except services.AccountError as e:
+            form.add_error(None, e)
+        else:
+            link = services.invitation_link(token)
+            form = InvitationForm()
+    return render(request, "enterprises/enterprise_accounts.html", {
+        "enterprise": enterprise, "form": form, "link": link, "now": timezone.now(),
+        "members": list(selectors_portal.portal_members(enterprise)),
+        "invitations": list(selectors_portal.portal_open_invitations(enterprise)),
+        "requests": list(enterprise.account_requests.filter(
+            status=AccountRequest.Status.PENDING)),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def account_request_decide_view(request, pk: int):
+    account_request = get_object_or_404(
+        AccountRequest.objects.filter(
+            enterprise__in=selectors.enterprises_visible_to(request.user)), pk=pk)
+    if not can_approve_accounts(request.user, account_request.enterprise):
+        raise PermissionDenied
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.account_request_decide(request_id=pk, actor=request.user, approve=approve)
+    except services.AccountError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, _("Approved: the invitation is mailed.") if approve
+                         else _("Request refused."))
+    return redirect("enterprises:enterprise-accounts", pk=account_request.enterprise_id)

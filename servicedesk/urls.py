@@ -11,6 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from approvals import views as approvals_views
 from approvals.forms import LoginForm
+from cms import views as cms_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -44,8 +45,11 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("desk/", approvals_views.home, name="home"),
+    path("search/", cms_views.search_view, name="search"),
+    path("cms/", include("cms.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("visits/", include("visits.urls")),
+    path("portal/", include("enterprises.portal_urls")),
     path("", include("approvals.urls")),
 ]
 

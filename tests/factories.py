@@ -107,6 +107,14 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory, role=Role.FIRM_USER)
     enterprise = factory.SubFactory(EnterpriseFactory)
+    is_admin = False
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # through the service, so the member holds its django-guardian grants
+        from enterprises.services import membership_add
+
+        return membership_add(**kwargs)
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

@@ -41,6 +41,7 @@ TO_A = "to enterprise A"  # 302 to enterprise A's page
 TO_B = "to enterprise B"
 TO_CMS = "to the CMS admin"
 TO_TASK = "to the task"  # 302 to the lead task's page
+TO_PORTAL = "to the firm portal"
 
 USERS = ("anonymous", "firm", "firm2", "staff", "staff2", "officer", "other_officer",
          "head", "coordinator", "leader", "editor")
@@ -50,7 +51,7 @@ USERS = ("anonymous", "firm", "firm2", "staff", "staff2", "officer", "other_offi
 # other_officer: another department.
 PAGES: dict[str, tuple] = {
     #                  anonymous firm  firm2  staff  staff2 officer other  head   coord  leader editor
-    "home":           (LOGIN,   TO_A,  TO_B,  200,   200,   200,    200,   200,   200,   200,   TO_CMS),
+    "home":           (LOGIN,   TO_PORTAL, TO_PORTAL, 200,   200,   200,    200,   200,   200,   200,   TO_CMS),
     "ledger":         (LOGIN,   403,   403,   200,   200,   200,    200,   200,   200,   200,   403),
     "ledger_export":  (LOGIN,   403,   403,   200,   200,   200,    200,   200,   200,   200,   403),
     "my_tasks":       (LOGIN,   403,   403,   403,   403,   200,    200,   200,   403,   403,   403),
@@ -147,12 +148,13 @@ def _check(response, expected, world):
     if expected == LOGIN:
         assert status == 302, status
         assert response.url.startswith(reverse("login") + "?next="), response.url
-    elif expected in (TO_A, TO_B, TO_CMS, TO_TASK):
+    elif expected in (TO_A, TO_B, TO_CMS, TO_TASK, TO_PORTAL):
         target = {
             TO_A: world.enterprise.get_absolute_url(),
             TO_B: world.enterprise_b.get_absolute_url(),
             TO_CMS: "/cms-admin/",
             TO_TASK: world.task.get_absolute_url(),
+            TO_PORTAL: reverse("portal:home"),
         }[expected]
         assert status == 302, status
         assert response.url == target
@@ -224,7 +226,7 @@ def test_firm_user_of_another_enterprise_never_reads_enterprise_a(client, world)
         seen_b |= world.enterprise_b.name.encode() in body
         for secret in secrets_of_a:
             assert secret not in body, (page, secret.decode(errors="replace"))
-    assert seen_b, "firm2's own enterprise page should have been reached from /desk/"
+    assert seen_b, "firm2's portal should have been reached from /desk/"
 
 
 def test_firm_user_sees_no_internal_task_of_its_own_enterprise(client, world):

@@ -23,16 +23,17 @@ from approvals import services
 from approvals.calendar import add_working_days
 from approvals.choices import Channel, DepartmentKind, RejectReason, Role, TaskState, Urgency
 from approvals.models import Department, Obstacle, ObstacleCategory, Profile, Task
+from cms.demo import seed_cms_demo
 from enterprises.choices import Scale
 from enterprises.models import (
     Contact,
     Enterprise,
-    FirmMembership,
     Industry,
     Liaison,
     Licence,
     Street,
 )
+from enterprises.services import membership_add
 from enterprises.validators import generate_credit_code
 from visits.models import ServiceTeam
 
@@ -175,6 +176,7 @@ class Command(BaseCommand):
             self._people_at_firms(rng, enterprises, users)
         self._obstacles(rng, enterprises, users, departments)
         self._visits(rng, enterprises, users)
+        seed_cms_demo()
         self._print_logins()
 
     # -------------------------------------------------------------- reference data
@@ -289,10 +291,9 @@ class Command(BaseCommand):
             if staff and not e.liaisons.exists():
                 Liaison.objects.create(staff=staff, enterprise=e,
                                        starts_on=today - timedelta(days=180))
-        FirmMembership.objects.get_or_create(user=users["firm"], enterprise=enterprises[0],
-                                             defaults={"is_admin": True})
-        FirmMembership.objects.get_or_create(user=users["firm2"], enterprise=enterprises[1],
-                                             defaults={"is_admin": True})
+        # through the service: the members get their portal grants (guardian)
+        membership_add(user=users["firm"], enterprise=enterprises[0], is_admin=True)
+        membership_add(user=users["firm2"], enterprise=enterprises[1], is_admin=True)
 
     # -------------------------------------------------------------- obstacles
 

@@ -1,0 +1,76 @@
+"""What readers see: published pages, never drafts; expired guides labelled;
+feedback and view counts without personal data; the home page's sections."""
+
+from datetime import date
+
+import pytest
+
+from cms.models import PageFeedback, PageViewCount
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_users_read_published_pages_but_not_drafts(client, make_guide,
+                                                              make_checklist):
+    guide = make_guide("社保补贴政策指南", summary="可以申领社保补贴。")
+    checklist = make_checklist("企业开办一纸清")
+    draft = make_guide("未发布的政策", live=False)
+    assert client.get(guide.url).status_code == 200
+    assert client.get(checklist.url).status_code == 200
+    assert client.get(f"/policies/{draft.slug}/").status_code == 404
+
+
+def test_an_expired_guide_is_labelled(client, make_guide):
+    guide = make_guide("2023年稳岗返还政策指南", expires_on=date(2023, 12, 31))
+    body = client.get(guide.url).content.decode()
+    assert "2023-12-31" in body
+    assert 'class="banner expired"' in body
+
+
+def test_feedback_is_recorded_without_the_reader(client, make_guide):
+    guide = make_guide("社保补贴政策指南")
+    response = client.post(f"/cms/pages/{guide.pk}/feedback/",
+                           {"is_helpful": "no", "comment": "希望写清楚补贴标准"})
+    assert response.status_code == 302
+    feedback = PageFeedback.objects.get()
+    assert feedback.page_id == guide.pk
+    assert feedback.is_helpful is False
+    assert feedback.comment == "希望写清楚补贴标准"
+    assert {f.name for f in PageFeedback._meta.get_fields()} == {
+        "id", "page", "is_helpful", "comment", "created_at"}
+
+
+def test_no_feedback_on_drafts(client, make_guide):
+    draft = make_guide("未发布的政策", live=False)
+    response = client.post(f"/cms/pages/{draft.pk}/feedback/", {"is_helpful": "yes"})
+    assert response.status_code == 404
+    assert not PageFeedback.objects.exists()
+
+
+def test_views_are_counted_per_page_and_day(client, make_guide):
+    guide = make_guide("社保补贴政策指南")
+    for _ in range(3):
+        client.get(guide.url)
+    row = PageViewCount.objects.get()
+    assert (row.page_id, row.count) == (guide.pk, 3)
+
+
+def test_editors_see_feedback_firms_do_not(client, make_guide, cms_editor, firm):
+    guide = make_guide("社保补贴政策指南")
+    PageFeedback.objects.create(page=guide, is_helpful=True, comment="很清楚")
+    client.force_login(cms_editor)
+    response = client.get("/cms-admin/pagefeedback/")
+    assert response.status_code == 200
+    assert "很清楚" in response.content.decode()
+    assert client.get("/cms-admin/pageviewcount/").status_code == 200
+    client.force_login(firm)
+    assert client.get("/cms-admin/pagefeedback/").status_code in (302, 403)
+
+
+def test_the_home_page_has_search_featured_and_browse(client, make_guide, topic_jobs):
+    make_guide("社保补贴政策指南", is_featured=True, topics=[topic_jobs])
+    body = client.get("/").content.decode()
+    assert 'action="/search/"' in body
+    assert "社保补贴政策指南" in body
+    assert "/search/?topic=yg" in body
+    assert "/search/?industry=E" in body
