@@ -34,6 +34,23 @@ def checklists_searchable() -> QuerySet[ChecklistPage]:
     return ChecklistPage.objects.live().public().exclude(expire_at__lte=timezone.now())
 
 
+def pages_for_category(category_id: int | None) -> dict[str, list]:
+    """Guides in force and checklists linked to an obstacle category or to its
+    parent, for the obstacle forms ("the policy that may already answer this")."""
+    from approvals.models import ObstacleCategory
+
+    category = ObstacleCategory.objects.filter(pk=category_id).first()
+    if category is None:
+        return {"guides": [], "checklists": []}
+    ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    return {
+        "guides": list(guides_searchable().filter(categories__in=ids).distinct()
+                       .order_by("title")[:5]),
+        "checklists": list(checklists_searchable().filter(categories__in=ids).distinct()
+                           .order_by("title")[:5]),
+    }
+
+
 def _matching_ids(model, query: str) -> set[int]:
     """Ids of ``model`` pages the query matches: the segmented words through
     Wagtail's index (every word must occur), and the raw query as a substring

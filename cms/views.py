@@ -34,6 +34,17 @@ def search_view(request):
     })
 
 
+def related_pages_view(request):
+    """An HTML fragment of the guides and checklists for an obstacle category,
+    for the obstacle forms to show next to the category they chose."""
+    try:
+        category_id = int(request.GET.get("category", ""))
+    except ValueError:
+        category_id = None
+    return render(request, "cms/includes/_related_pages.html",
+                  selectors.pages_for_category(category_id))
+
+
 def checklist_pdf_view(request, page_id: int):
     page = get_object_or_404(selectors.checklists_searchable(), pk=page_id)
     pdf = checklist_pdf(page, page_url=page.get_full_url(request))

@@ -74,3 +74,26 @@ def test_the_home_page_has_search_featured_and_browse(client, make_guide, topic_
     assert "社保补贴政策指南" in body
     assert "/search/?topic=yg" in body
     assert "/search/?industry=E" in body
+
+
+def test_obstacle_forms_get_the_pages_of_a_category_and_its_parent(client, make_guide,
+                                                                    make_checklist,
+                                                                    category):
+    child = type(category).objects.create(code="ghyd-gh", name="规划条件", parent=category)
+    guide = make_guide("规划条件政策指南")
+    guide.categories.set([category])
+    guide.save_revision().publish()
+    checklist = make_checklist("规划许可一纸清")
+    checklist.categories.set([child])
+    checklist.save_revision().publish()
+    old = make_guide("过期的规划政策", expires_on=date(2023, 1, 1))
+    old.categories.set([category])
+    old.save_revision().publish()
+
+    body = client.get("/cms/related/", {"category": child.pk}).content.decode()
+    assert "规划条件政策指南" in body
+    assert "规划许可一纸清" in body
+    assert "过期的规划政策" not in body
+    parent_only = client.get("/cms/related/", {"category": category.pk}).content.decode()
+    assert "规划许可一纸清" not in parent_only
+    assert client.get("/cms/related/", {"category": "x"}).content.strip() == b""
