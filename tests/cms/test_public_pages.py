@@ -74,6 +74,7 @@ def test_the_home_page_has_search_featured_and_browse(client, make_guide, topic_
     assert "社保补贴政策指南" in body
     assert "/search/?topic=yg" in body
     assert "/search/?industry=E" in body
+    assert 'href="/portal/"' in body
 
 
 def test_obstacle_forms_get_the_pages_of_a_category_and_its_parent(client, make_guide,
@@ -97,3 +98,16 @@ def test_obstacle_forms_get_the_pages_of_a_category_and_its_parent(client, make_
     parent_only = client.get("/cms/related/", {"category": category.pk}).content.decode()
     assert "规划许可一纸清" not in parent_only
     assert client.get("/cms/related/", {"category": "x"}).content.strip() == b""
+
+
+def test_the_index_pages_list_published_pages(client, policy_index, checklist_index,
+                                              make_guide, make_checklist):
+    make_guide("社保补贴政策指南")
+    make_guide("2023年稳岗返还政策指南", expires_on=date(2023, 12, 31))
+    make_guide("未发布的政策", live=False)
+    make_checklist("企业开办一纸清")
+    body = client.get(policy_index.url).content.decode()
+    assert "社保补贴政策指南" in body
+    assert 'class="pill expired"' in body
+    assert "未发布的政策" not in body
+    assert "企业开办一纸清" in client.get(checklist_index.url).content.decode()
