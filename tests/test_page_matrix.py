@@ -42,6 +42,7 @@ TO_B = "to enterprise B"
 TO_CMS = "to the CMS admin"
 TO_TASK = "to the task"  # 302 to the lead task's page
 TO_PORTAL = "to the firm portal"
+TO_WEEK = "to the visits week"  # service staff start from their week of visits
 
 USERS = ("anonymous", "firm", "firm2", "staff", "staff2", "officer", "other_officer",
          "head", "coordinator", "leader", "editor")
@@ -51,7 +52,7 @@ USERS = ("anonymous", "firm", "firm2", "staff", "staff2", "officer", "other_offi
 # other_officer: another department.
 PAGES: dict[str, tuple] = {
     #                  anonymous firm  firm2  staff  staff2 officer other  head   coord  leader editor
-    "home":           (LOGIN,   TO_PORTAL, TO_PORTAL, 200,   200,   200,    200,   200,   200,   200,   TO_CMS),
+    "home":           (LOGIN,   TO_PORTAL, TO_PORTAL, TO_WEEK, TO_WEEK, 200, 200, 200,   200,   200,   TO_CMS),
     "ledger":         (LOGIN,   403,   403,   200,   200,   200,    200,   200,   200,   200,   403),
     "ledger_export":  (LOGIN,   403,   403,   200,   200,   200,    200,   200,   200,   200,   403),
     "my_tasks":       (LOGIN,   403,   403,   403,   403,   200,    200,   200,   403,   403,   403),
@@ -148,13 +149,14 @@ def _check(response, expected, world):
     if expected == LOGIN:
         assert status == 302, status
         assert response.url.startswith(reverse("login") + "?next="), response.url
-    elif expected in (TO_A, TO_B, TO_CMS, TO_TASK, TO_PORTAL):
+    elif expected in (TO_A, TO_B, TO_CMS, TO_TASK, TO_PORTAL, TO_WEEK):
         target = {
             TO_A: world.enterprise.get_absolute_url(),
             TO_B: world.enterprise_b.get_absolute_url(),
             TO_CMS: "/cms-admin/",
             TO_TASK: world.task.get_absolute_url(),
             TO_PORTAL: reverse("portal:home"),
+            TO_WEEK: reverse("visits:my-week"),
         }[expected]
         assert status == 302, status
         assert response.url == target
