@@ -23,7 +23,8 @@ def desk(request):
             "department_tasks": Role.DEPARTMENT_HEAD in r,
             "approvals": permissions.can_decide_approvals(user),
             "kpis": permissions.can_view_kpis(user),
-            "enterprises": staff or Role.FIRM_USER in r,
+            "enterprises": staff,
+            "portal": Role.FIRM_USER in r,
             "admin": user.is_staff,
             "cms": bool(r & {Role.EDITOR, Role.MODERATOR}) or user.is_superuser,
         }

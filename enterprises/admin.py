@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import Contact, Enterprise, FirmMembership, Industry, Liaison, Licence, Street
 
 
@@ -57,9 +58,27 @@ class LiaisonAdmin(admin.ModelAdmin):
 
 @admin.register(FirmMembership)
 class FirmMembershipAdmin(admin.ModelAdmin):
+    """Memberships carry django-guardian grants: saving and deleting here go
+    through ``enterprises.services`` so the grants follow."""
+
     list_display = ["user", "enterprise", "is_admin", "created_at"]
     list_select_related = ["user", "enterprise"]
     autocomplete_fields = ["user", "enterprise"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # moving a membership would strand its grants: end it and add a new one
+        return ["user", "enterprise"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.membership_grants_sync(membership=obj)
+
+    def delete_model(self, request, obj):
+        services.membership_end(membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "enterprise"):
+            services.membership_end(membership=membership)
 
 
 @admin.register(Contact)

@@ -88,11 +88,25 @@ def membership_remove(*, membership_id: int, actor) -> None:
         raise PermissionDenied
     if membership.user_id == actor.pk:
         raise AccountError(_("You cannot remove yourself."))
+    membership_end(membership=membership)
+
+
+@transaction.atomic
+def membership_end(*, membership: FirmMembership) -> None:
+    """Delete a membership with its grants (the admin calls this directly; its
+    own permission system has decided)."""
     user, enterprise = membership.user, membership.enterprise
     membership.delete()
     _revoke(user, enterprise)
     if not user.firm_memberships.exists():
         user.groups.remove(Group.objects.get(name=Role.FIRM_USER))
+
+
+@transaction.atomic
+def membership_grants_sync(*, membership: FirmMembership) -> None:
+    """Make the grants match a membership saved in the Django admin."""
+    membership.user.groups.add(Group.objects.get(name=Role.FIRM_USER))
+    _grant(membership.user, membership.enterprise, membership.is_admin)
 
 
 def invitation_link(token: str) -> str:

@@ -521,3 +521,27 @@ def test_list_is_filtered_in_the_database(firm, enterprise, enterprise_b, catego
     sql = str(selectors_portal.portal_enterprises(firm).query).lower()
     assert "guardian_userobjectpermission" in sql
     assert Task.objects.count() == 5
+
+
+def test_memberships_changed_in_the_django_admin_keep_their_grants(client, enterprise):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    person = UserFactory(username="person")
+    client.force_login(root)
+    response = client.post(reverse("admin:enterprises_firmmembership_add"), {
+        "user": person.pk, "enterprise": enterprise.pk, "is_admin": "on"})
+    assert response.status_code == 302
+    assert "manage_members" in get_perms(person, enterprise)
+    membership = FirmMembership.objects.get(user=person)
+    client.post(reverse("admin:enterprises_firmmembership_change", args=[membership.pk]), {})
+    assert set(get_perms(person, enterprise)) == {"view_portal", "submit_obstacle", "rate"}
+    client.post(reverse("admin:enterprises_firmmembership_delete", args=[membership.pk]),
+                {"post": "yes"})
+    assert not FirmMembership.objects.filter(user=person).exists()
+    assert get_perms(person, enterprise) == []
+
+
+def test_obstacle_form_offers_the_cms_pages_of_a_category_without_inline_script(client, firm):
+    client.force_login(firm)
+    body = client.get(reverse("portal:obstacle-create")).content.decode()
+    assert 'data-url="/cms/related/"' in body
+    assert re.search(r'<script src="[^"]*portal/related\.js" defer></script>', body)
