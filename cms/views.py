@@ -47,7 +47,8 @@ def related_pages_view(request):
 
 def checklist_pdf_view(request, page_id: int):
     page = get_object_or_404(selectors.checklists_searchable(), pk=page_id)
-    pdf = checklist_pdf(page, page_url=page.get_full_url(request))
+    # the host the reader used, so the QR code works wherever the PDF is printed from
+    pdf = checklist_pdf(page, page_url=request.build_absolute_uri(page.get_url(request)))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="checklist-{page.pk}.pdf"'
     return response

@@ -49,3 +49,10 @@ def test_the_page_links_to_the_pdf(client, make_checklist):
     body = client.get(checklist.url).content.decode()
     assert checklist.get_pdf_url() in body
     assert "建设工程消防验收备案表" in body
+
+
+def test_the_qr_code_and_footer_carry_the_page_address(client, make_checklist):
+    checklist = make_checklist("企业开办一纸清", materials=MATERIALS)
+    response = client.get(checklist.get_pdf_url())
+    # the QR code encodes the same address the footer prints
+    assert f"http://testserver{checklist.url}" in _text(response.content)
