@@ -82,3 +82,13 @@ def test_an_empty_search_shows_a_hint_not_everything(client, make_guide):
     response = client.get("/search/")
     assert response.status_code == 200
     assert "社保补贴政策指南" not in response.content.decode()
+
+
+@pytest.mark.parametrize("guides", [2, 8])
+def test_the_search_page_query_count_does_not_grow(client, make_guide, topic_jobs,
+                                                    django_assert_max_num_queries, guides):
+    for n in range(guides):
+        make_guide(f"社保补贴政策指南{n}", topics=[topic_jobs])
+    with django_assert_max_num_queries(20):
+        response = client.get("/search/", {"q": "社保", "topic": "yg"})
+    assert response.content.decode().count("社保补贴政策指南") == guides
