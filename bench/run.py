@@ -6,6 +6,12 @@
 deleted again); (b) the enterprise list, (c) the ledger and (d) the league table
 through Django's test Client logged in as a coordinator, median and p95; (e) SQL
 queries per page. Exits 1 when a figure misses its target.
+
+Wall-clock times depend on whatever else the machine runs. Next to them the
+"cpu" column is the CPU time one request costs, Django's process plus its
+PostgreSQL backend (read from /proc, so only with a local server), measured
+with parallel query off: what the request takes on an idle machine, whatever
+the load while measuring.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ def parse(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
     parser.add_argument("--kpi-requests", type=int, default=10)
+    parser.add_argument("--cpu-requests", type=int, default=10,
+                        help="requests per page measured for CPU time")
     parser.add_argument("--import-rows", type=int, default=50_000)
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--year", type=int, help="league-table year (default: last year)")
@@ -118,7 +126,9 @@ class Bench:
               f"CONN_MAX_AGE={settings.DATABASES['default']['CONN_MAX_AGE']}")
         print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         print(f"as coordinator {self.coordinator.username}; {self.args.requests} requests per "
-              f"page after 3 warm-ups\n", flush=True)
+              f"page after 3 warm-ups; load average {load()}; CPU reference "
+              f"{reference_cpu_ms():.0f} ms (a fixed Python loop: compares machines and "
+              "contention)\n", flush=True)
 
     # ---------------------------------------------------------------- (a) import
 
@@ -132,27 +142,39 @@ class Bench:
         path = Path(tempfile.mkdtemp(prefix="bench-import-")) / "enterprises.csv"
         write_import_csv(path, n)
         before = Enterprise.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        found = {}
+
+        def timed_preview():
+            found["preview"] = importing.preview(path)
+
+        def timed_commit():
+            found["written"] = importing.commit(found["preview"])
+
         try:
             t = time.perf_counter()
-            preview = importing.preview(path)
+            cpu_preview = self.cpu_ms(timed_preview, 1)
             t_preview = time.perf_counter() - t
+            preview = found["preview"]
             if not preview.is_clean:
                 sys.exit(f"bench: the generated import file has bad rows: {preview.errors[:3]}")
             t = time.perf_counter()
-            written = importing.commit(preview)
+            cpu_commit = self.cpu_ms(timed_commit, 1)
             t_commit = time.perf_counter() - t
+            written = found["written"]
         finally:
             # the registry is left as generate made it
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM enterprises_enterprise WHERE id > %s", [before])
         total = t_preview + t_commit
         self.results.append((f"(a) import {written:,} rows: preview", t_preview * 1000, None,
-                             None, None, ""))
+                             None, cpu_preview, None, ""))
         self.results.append(("(a) import: commit (bulk_create)", t_commit * 1000, None, None,
-                             None, ""))
+                             cpu_commit, None, ""))
         self.check("(a) import: preview + commit", total, TARGET_IMPORT_S, "s")
-        self.results.append(("(a) import: preview + commit", total * 1000, None, None, None,
-                             f"< {TARGET_IMPORT_S} s"))
+        self.results.append((
+            "(a) import: preview + commit", total * 1000, None, None,
+            cpu_preview + cpu_commit if cpu_preview and cpu_commit else None, None,
+            f"< {TARGET_IMPORT_S} s"))
         print(f"(a) import of {written:,} rows: preview {t_preview:.1f} s + commit "
               f"{t_commit:.1f} s = {total:.1f} s ({written / total:,.0f} rows/s)", flush=True)
 
@@ -201,14 +223,46 @@ class Bench:
             self.get(path)
             times.append((time.perf_counter() - t) * 1000)
         median, p95 = statistics.median(times), percentile(times, 95)
+        cpu = self.cpu_ms(lambda: self.get(path), self.args.cpu_requests)
         slowest = max(queries, key=lambda q: float(q["time"]))
         self.check(label, p95, target_ms, "ms")
-        self.results.append((label, median, p95, max(times), len(queries),
+        self.results.append((label, median, p95, max(times), cpu, len(queries),
                              f"p95 < {target_ms:g} ms"))
-        print(f"{label}: median {median:.0f} ms, p95 {p95:.0f} ms, {len(queries)} queries, "
-              f"slowest {float(slowest['time']) * 1000:.0f} ms", flush=True)
+        print(f"{label}: median {median:.0f} ms, p95 {p95:.0f} ms, cpu {fmt(cpu)}, "
+              f"{len(queries)} queries, slowest {float(slowest['time']) * 1000:.0f} ms",
+              flush=True)
         if self.args.explain:
             explain(slowest["sql"])
+
+    def cpu_ms(self, call, count: int) -> float | None:
+        """Median CPU milliseconds of ``call``: this process plus its PostgreSQL
+        backend, parallel query off (workers are other processes). None when
+        the backend's /proc entry cannot be read (a remote server)."""
+        from django.db import connection
+
+        samples = []
+        for _i in range(count * 2):
+            with connection.cursor() as cursor:
+                cursor.execute("SET max_parallel_workers_per_gather = 0")
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            before = backend_cpu_ns(pid)
+            if before is None:
+                return None
+            mine = time.process_time()
+            call()
+            mine = time.process_time() - mine
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                same = cursor.fetchone()[0] == pid
+            after = backend_cpu_ns(pid)
+            if same and after is not None:  # else the request got a new connection
+                samples.append(mine * 1000 + (after - before) / 1e6)
+            if len(samples) == count:
+                break
+        with connection.cursor() as cursor:
+            cursor.execute("RESET max_parallel_workers_per_gather")
+        return statistics.median(samples) if samples else None
 
     def get(self, path: str):
         response = self.client.get(path)
@@ -224,15 +278,48 @@ class Bench:
 
     def report(self) -> None:
         print()
-        print(f"{'figure':<44} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8}  target")
-        for label, median, p95, worst, queries, target in self.results:
-            cells = [f"{v:>6.0f}ms" if v is not None else f"{'':>8}" for v in (median, p95, worst)]
+        print(f"{'figure':<44} {'median':>8} {'p95':>8} {'max':>8} {'cpu':>8} {'queries':>8}"
+              "  target")
+        for label, median, p95, worst, cpu, queries, target in self.results:
+            cells = [f"{fmt(v):>8}" for v in (median, p95, worst, cpu)]
             q = f"{queries:>8}" if queries is not None else f"{'':>8}"
             print(f"{label:<44} {' '.join(cells)} {q}  {target}")
+        print(f"\nload average at the end {load()} on {os.cpu_count()} CPUs (figures "
+              "scale with it: compare runs on an otherwise idle machine)")
         if self.missed:
             print("\nMISSED: " + "; ".join(self.missed))
             sys.exit(1)
         print("\nall targets met")
+
+
+def fmt(ms: float | None) -> str:
+    if ms is None:
+        return ""
+    return f"{ms / 1000:.1f}s" if ms >= 10_000 else f"{ms:.0f}ms"
+
+
+def backend_cpu_ns(pid: int) -> int | None:
+    """CPU nanoseconds a local process has run (first field of schedstat)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def reference_cpu_ms() -> float:
+    """CPU time of a fixed pure-Python loop, best of three."""
+    best = math.inf
+    for _i in range(3):
+        t = time.process_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i % 7
+        best = min(best, (time.process_time() - t) * 1000)
+    return best
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def write_import_csv(path: Path, n: int) -> None:
