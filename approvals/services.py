@@ -181,6 +181,10 @@ def obstacle_submit(
     if external_ref:
         existing = Obstacle.objects.filter(channel=channel, external_ref=external_ref).first()
         if existing is not None:
+            if existing.enterprise_id != enterprise.pk:
+                # never hand one firm's obstacle to a sender naming another firm
+                raise InvalidTransition(
+                    _("This reference was already used for another enterprise."))
             return existing
     if received_by is None and permissions.is_staff_member(actor):
         received_by = actor
@@ -398,8 +402,9 @@ def task_return(*, task_id: int, actor, reason: str) -> Task:
     task.owner = None
     task.deadline_on = None
     task.escalation_level = 0
+    task.escalated_at = None
     task.save(update_fields=["state", "transfer_count", "department", "owner", "deadline_on",
-                             "escalation_level", "updated_at"])
+                             "escalation_level", "escalated_at", "updated_at"])
     _event(task, actor, EventAction.RETURN, old, comment=reason,
            department_id=department.pk if department else None,
            data={"department": department.name if department else ""})

@@ -5,10 +5,11 @@ Marked ``redis``: `make test-celery` runs these with CELERY_BROKER_URL set.
 
 from datetime import timedelta
 
-import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.utils import timezone
+
+import pytest
+from celery.contrib.testing.worker import start_worker
 
 from approvals.choices import EventAction
 from approvals.models import Task, TaskEvent

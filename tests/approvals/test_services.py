@@ -999,3 +999,16 @@ def test_only_a_coordinator_reopens(request, closed, who):
     with unchanged(closed), pytest.raises(PermissionDenied):
         services.task_reopen(task_id=closed.pk, actor=request.getfixturevalue(who),
                              reason="企业再次反映")
+
+
+def test_a_reference_used_for_another_enterprise_is_refused(staff, category, enterprise,
+                                                           enterprise_b):
+    from approvals.services import InvalidTransition, obstacle_submit
+
+    first = obstacle_submit(actor=staff, enterprise=enterprise, category=category, title="t",
+                            description="d", channel="hotline", external_ref="GD-1")
+    with pytest.raises(InvalidTransition):
+        obstacle_submit(actor=staff, enterprise=enterprise_b, category=category, title="t",
+                        description="d", channel="hotline", external_ref="GD-1")
+    assert obstacle_submit(actor=staff, enterprise=enterprise, category=category, title="t",
+                           description="d", channel="hotline", external_ref="GD-1") == first
