@@ -23,6 +23,10 @@ app.conf.beat_schedule = {
         "task": "approvals.tasks.escalate_overdue_task",
         "schedule": 30 * 60,
     },
+    "publish-scheduled-pages": {
+        "task": "cms.tasks.publish_scheduled_pages_task",
+        "schedule": 5 * 60,
+    },
     "weekly-visit-reports": {
         "task": "visits.tasks.email_weekly_reports_task",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),

@@ -27,6 +27,10 @@ EN = ["name", "credit_code", "industry", "street", "scale", "legal_representativ
 ZH = ["企业名称", "统一社会信用代码", "行业", "街道", "规模", "法定代表人", "注册地址",
       "成立日期", "注册资本（万元）"]
 
+# every test here touches the database; the mark also lets pytest-django order
+# them before the transactional tests, whose flush would empty migration data
+pytestmark = pytest.mark.django_db
+
 _rng = random.Random(4754)
 
 
