@@ -1,6 +1,7 @@
 """What every desk page needs: the navigation the user's roles open, and the
 calendar warning banner for coordinators."""
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from . import permissions
@@ -30,5 +31,9 @@ def desk(request):
         }
     }
     if Role.COORDINATOR in r:
-        context["calendar_years_missing"] = years_missing(timezone.localdate())
+        today = timezone.localdate()
+        # one MAX over open tasks; the answer changes rarely, so ten minutes of
+        # cache spare it on every coordinator page
+        context["calendar_years_missing"] = cache.get_or_set(
+            f"calendar:years-missing:{today.isoformat()}", lambda: years_missing(today), 600)
     return context

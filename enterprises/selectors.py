@@ -62,3 +62,15 @@ def enterprise_detail(user, pk: int) -> Enterprise:
         )
         .get(pk=pk)
     )
+
+
+def liaison_usernames() -> list[str]:
+    """Usernames of service staff, for the liaison filter's suggestions."""
+    from django.contrib.auth import get_user_model
+
+    from approvals.choices import Role
+
+    return list(
+        get_user_model().objects.filter(groups__name=Role.SERVICE_STAFF, is_active=True)
+        .order_by("username").values_list("username", flat=True)
+    )

@@ -37,6 +37,7 @@ def enterprise_list(request):
         "form": form, "page": page, "query": query.urlencode(),
         "can_create": can_enterprise(request.user, "create"),
         "can_import": can_enterprise(request.user, "import"),
+        "liaison_usernames": selectors.liaison_usernames(),
     })
 
 

@@ -118,7 +118,7 @@ def test_liaison_filter_counts_current_assignments_only(client, staff, staff2, r
                    starts_on=today - timedelta(days=90), ends_on=today - timedelta(days=1))
     LiaisonFactory(staff=staff2, enterprise=firms["gamma"], starts_on=today + timedelta(days=5))
     client.force_login(staff)
-    assert names(client.get(LIST, {"liaison": staff2.pk})) == ["杭州贝塔软件有限公司"]
+    assert names(client.get(LIST, {"liaison": staff2.username})) == ["杭州贝塔软件有限公司"]
 
 
 def test_invalid_filter_input_shows_the_error_never_a_500(client, staff, registry):
