@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -66,6 +69,30 @@ def colour_counts(qs: QuerySet, today: date) -> dict[str, int]:
     return qs.aggregate(
         **{c.value: Count("pk", filter=colour_q(c, today)) for c in Colour}
     )
+
+
+def ledger_colour_counts(qs: QuerySet, today: date) -> dict[str, int]:
+    """The ledger's counts: yellow, red and grey exactly, from the open and
+    rejected tasks (a small, indexed set however long the history); green, which
+    grows with every closed task, from the cache for
+    ``DESK["LEDGER_GREEN_CACHE_SECONDS"]``, keyed by the exact query so every
+    scope and filter has its own."""
+    # a positive IN list, not NOT IN: PostgreSQL reads the few open and
+    # rejected tasks from the (state, deadline_on) index
+    not_green = Q(state__in=[TaskState.SUBMITTED, *OPEN_STATES, TaskState.REJECTED])
+    counts = qs.filter(not_green).aggregate(
+        **{c.value: Count("pk", filter=colour_q(c, today))
+           for c in Colour if c != Colour.GREEN}
+    )
+    green = qs.filter(state__in=DONE_STATES)
+    seconds = settings.DESK["LEDGER_GREEN_CACHE_SECONDS"]
+    if seconds <= 0:
+        counts[Colour.GREEN.value] = green.count()
+        return counts
+    sql, params = green.values("pk").query.sql_with_params()
+    key = "ledger:green:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+    counts[Colour.GREEN.value] = cache.get_or_set(key, green.count, seconds)
+    return counts
 
 
 # ------------------------------------------------------------------ tasks

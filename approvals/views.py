@@ -72,7 +72,7 @@ def ledger(request):
     today = timezone.localdate()
     form, filters = _filters(request)
     base = selectors.ledger_queryset(request.user, filters)
-    counts = selectors.colour_counts(base, today)
+    counts = selectors.ledger_colour_counts(base, today)
     rows = selectors.ledger_page_rows(base, filters, today)
     paginator = Paginator(rows, forms.PAGE_SIZE)
     # the colour counts already hold the total: spare the COUNT(*) query

@@ -254,6 +254,9 @@ DESK = {
     "RECTIFICATION_WORKING_DAYS": env.int("RECTIFICATION_WORKING_DAYS", default=5),
     "PAGE_SIZE": env.int("PAGE_SIZE", default=25),
     "VISIT_EDIT_DAYS": env.int("VISIT_EDIT_DAYS", default=3),
+    # the ledger's green (resolved) count may be this many seconds old
+    "LEDGER_GREEN_CACHE_SECONDS": env.int(
+        "LEDGER_GREEN_CACHE_SECONDS", default=0 if TESTING else 60),
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
