@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from enterprises.permissions import can_enterprise, scope_enterprises
 from . import exports, forms, permissions, selectors, services
 from .calendar import working_days_between
 from .choices import OPEN_STATES, ApprovalKind, Colour, Role
+from .downloads import private_file_response
 from .models import ApprovalRequest, Attachment, Department, Task
 
 
@@ -280,14 +281,7 @@ def attachment_download(request, pk: int):
     attachment = get_object_or_404(
         Attachment.objects.filter(obstacle__in=selectors.obstacles_visible_to(request.user)),
         pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from the store.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(attachment)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from guardian.core import ObjectPermissionChecker
 from approvals import selectors_portal as selectors
 from approvals import services as task_services
 from approvals.choices import TaskState
+from approvals.downloads import private_file_response
 from approvals.models import Task
 
 from . import forms, services
@@ -171,14 +172,7 @@ def obstacle_dispute_view(request, pk: int):
 def attachment_download(request, pk: int):
     """A file of the user's own obstacles, as a download, never inline."""
     attachment = get_object_or_404(selectors.portal_attachments(request.user), pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from the store.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(attachment)
 
 
 # ------------------------------------------------------------------ colleagues

@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals.downloads import private_file_response
 from enterprises.models import Enterprise
 
 from . import exports, permissions, selectors, services
@@ -158,11 +158,4 @@ def attachment_download(request, pk: int):
     attachment = get_object_or_404(
         VisitAttachment.objects.filter(visit__in=selectors.visits_visible_to(request.user)),
         pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from the store.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(attachment)
