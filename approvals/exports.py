@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _sheet(wb: Workbook, title: str, headers: list[tuple[str, int]]):
+def xlsx_sheet(wb: Workbook, title: str, headers: list[tuple[str, int]]):
     ws = wb.create_sheet(title)
     for i, (_h, width) in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -33,7 +33,7 @@ def _sheet(wb: Workbook, title: str, headers: list[tuple[str, int]]):
     return ws
 
 
-def _response(wb: Workbook, filename: str) -> FileResponse:
+def xlsx_response(wb: Workbook, filename: str) -> FileResponse:
     # spooled to a temporary file: the workbook is written once, then streamed
     handle = tempfile.TemporaryFile()
     wb.save(handle)
@@ -43,7 +43,7 @@ def _response(wb: Workbook, filename: str) -> FileResponse:
 
 def ledger_xlsx_response(rows, today: date) -> FileResponse:
     wb = Workbook(write_only=True)
-    ws = _sheet(wb, _("Ledger"), [
+    ws = xlsx_sheet(wb, _("Ledger"), [
         (_("Number"), 10), (_("Colour"), 10), (_("Enterprise"), 32), (_("Title"), 40),
         (_("Category"), 16), (_("Channel"), 14), (_("Department"), 22), (_("Owner"), 14),
         (_("State"), 14), (_("Received"), 18), (_("Deadline"), 12), (_("Escalation"), 10),
@@ -61,12 +61,12 @@ def ledger_xlsx_response(rows, today: date) -> FileResponse:
             t.get_state_display(), received, t.deadline_on, t.escalation_level,
             t.transfer_count,
         ])
-    return _response(wb, f"ledger-{today.isoformat()}.xlsx")
+    return xlsx_response(wb, f"ledger-{today.isoformat()}.xlsx")
 
 
 def kpi_xlsx_response(total, rows, start: date, end: date) -> FileResponse:
     wb = Workbook(write_only=True)
-    ws = _sheet(wb, _("League table"), [
+    ws = xlsx_sheet(wb, _("League table"), [
         (_("Department"), 26), (_("Received"), 10), (_("Resolved"), 10),
         (_("Completion rate %"), 14), (_("On-time rate %"), 14), (_("Satisfaction rate %"), 14),
         (_("Returns per task"), 14), (_("Median working days"), 14),
@@ -77,4 +77,4 @@ def kpi_xlsx_response(total, rows, start: date, end: date) -> FileResponse:
             r.resolved, r.completion_rate, r.on_time_rate, r.satisfaction_rate,
             r.returns_per_task, r.median_days,
         ])
-    return _response(wb, f"league-{start.isoformat()}-{end.isoformat()}.xlsx")
+    return xlsx_response(wb, f"league-{start.isoformat()}-{end.isoformat()}.xlsx")

@@ -265,3 +265,20 @@ def test_monday_mail_sends_last_weeks_report(staff, coordinator, now, mailoutbox
     office = next(m for m in mailoutbox if "coordinator@example.gov.cn" in m.to)
     assert "2026-11-16" in office.subject
     assert "staff" in office.body and "1" in office.body
+
+
+def test_the_weekly_report_exports_as_xlsx(client, staff, now):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    visit(staff, EnterpriseFactory(), now - timedelta(hours=1))
+    client.force_login(staff)
+    response = client.get(reverse("visits:weekly-report"), {"format": "xlsx"},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.values)
+    assert rows[0][:3] == ("Week of", "Team", "Staff member")
+    assert sheet.freeze_panes == "A2"
+    assert any(r[2] == "staff" and r[3] == 1 for r in rows[1:])
