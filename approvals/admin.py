@@ -57,6 +57,8 @@ class DeskUserAdmin(UserAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through the services: the admin reads them."""
+
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from approvals.admin import ReadOnlyAdmin
+
 from .models import QuotaCredit, QuotaOverride, ServiceTeam, Visit, VisitAttachment, VisitChange
 
 
@@ -15,22 +17,10 @@ class QuotaOverrideAdmin(admin.ModelAdmin):
     autocomplete_fields = ["staff"]
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Visits change through the desk (visits.services), which keeps quota
-    credits and the correction log right; the admin reads."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Visits change through the desk (visits.services), which keeps quota credits
+# and the correction log right; the admin only reads them.
 @admin.register(Visit)
-class VisitAdmin(ReadOnly):
+class VisitAdmin(ReadOnlyAdmin):
     list_display = ["visited_at", "enterprise", "lead_visitor", "mode", "status"]
     list_filter = ["status", "mode", "week_start"]
     list_select_related = ["enterprise", "lead_visitor"]
@@ -38,15 +28,15 @@ class VisitAdmin(ReadOnly):
 
 
 @admin.register(VisitChange)
-class VisitChangeAdmin(ReadOnly):
+class VisitChangeAdmin(ReadOnlyAdmin):
     list_display = ["visit", "actor", "changed_at", "reason"]
 
 
 @admin.register(VisitAttachment)
-class VisitAttachmentAdmin(ReadOnly):
+class VisitAttachmentAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "visit", "size", "uploaded_at"]
 
 
 @admin.register(QuotaCredit)
-class QuotaCreditAdmin(ReadOnly):
+class QuotaCreditAdmin(ReadOnlyAdmin):
     list_display = ["week_start", "user", "enterprise", "visit"]
