@@ -11,7 +11,7 @@ PIP := $(VENV)/bin/pip
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext poppler-utils
 DEV_ENV := DEBUG=1
 
-.PHONY: help run test test-celery test-fast lint system-deps venv deps dev-deps messages migrate demo bench clean
+.PHONY: help run test test-celery test-fast lint messages-extract system-deps venv deps dev-deps messages migrate demo bench clean
 
 help:
 	@echo "make run          install what is missing, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -68,6 +68,15 @@ test-fast: dev-deps
 
 test-celery: system-deps dev-deps
 	$(PY) -m pytest -p no:cacheprovider -m redis $(PYTEST_ARGS)
+
+# Extract strings: the project catalogue (locale/), then each app that keeps its
+# own (<app>/locale/): django-admin without settings writes into the app's folder.
+APP_CATALOGUES := $(patsubst %/locale/,%,$(wildcard */locale/))
+messages-extract: deps
+	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --no-obsolete -i ".venv/*" -i "var/*" \
+	  -i "bench/*" -i "tests/*" $(foreach a,$(filter-out locale,$(APP_CATALOGUES)),-i "$(a)/*")
+	for a in $(filter-out locale,$(APP_CATALOGUES)); do \
+	  (cd $$a && env -u DJANGO_SETTINGS_MODULE ../$(VENV)/bin/django-admin makemessages -l zh_Hans --no-obsolete); done
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions
+from . import permissions, signals
 from .calendar import add_working_days, deadline_for, working_days_between
 from .choices import (
     DONE_STATES,
@@ -77,7 +77,7 @@ def _event(
     data: dict | None = None,
     department_id: int | None = None,
 ) -> TaskEvent:
-    return TaskEvent.objects.create(
+    event = TaskEvent.objects.create(
         task=task,
         department_id=department_id if department_id is not None else task.department_id,
         actor=actor,
@@ -88,6 +88,8 @@ def _event(
         is_visible_to_firm=visible,
         data=data or {},
     )
+    signals.announce([event.pk])
+    return event
 
 
 def _require_state(task: Task, *states: str, message: str) -> None:
@@ -538,12 +540,13 @@ def escalate_overdue(*, today: date | None = None) -> dict[int, int]:
         updated = Task.objects.filter(pk__in=ids).update(
             escalation_level=level, escalated_at=now, updated_at=now
         )
-        TaskEvent.objects.bulk_create(
+        events = TaskEvent.objects.bulk_create(
             TaskEvent(task_id=pk, department_id=dept, actor=None, action=EventAction.ESCALATE, from_state=state,
                       to_state=state, comment=_("Overdue: escalated automatically."),
                       data={"level": level})
             for pk, state, dept in rows
         )
+        signals.announce([e.pk for e in events])
         done[level] = updated
     return done
 
