@@ -68,6 +68,15 @@ class Task(models.Model):
     rectification_count = models.PositiveSmallIntegerField(_("rectifications"), default=0)
     co_reported_at = models.DateTimeField(_("co-handler reported at"), null=True, blank=True)
     resolution = models.TextField(_("what was done"), blank=True)
+    # "policy explained": the guides and checklists the latest resolution cites, so
+    # the firm and staff pages list them without reading the events; each resolve
+    # event keeps its own list in ``data["cited_pages"]`` for the history.
+    cited_pages = models.ManyToManyField(
+        "wagtailcore.Page", verbose_name=_("cited guides and checklists"), blank=True,
+        related_name="citing_tasks",
+        limit_choices_to={"content_type__app_label": "cms",
+                          "content_type__model__in": ["policyguidepage", "checklistpage"]},
+    )
     resolved_on_time = models.BooleanField(_("resolved on time"), null=True, blank=True)
     resolution_working_days = models.PositiveIntegerField(
         _("working days to resolve"), null=True, blank=True
