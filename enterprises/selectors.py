@@ -28,13 +28,17 @@ def enterprise_list(user, *, q: str = "", industry=None, street=None, scale: str
     if q:
         q = q.strip()
         # The firms matching each way, UNION ALL-ed into one id list: each branch
-        # can use an index of its own column, where an OR of the three (one an
-        # EXISTS) makes PostgreSQL read every firm, twice (the page and its count).
+        # uses the trigram index of its own column (enterprises migration 0005),
+        # where an OR (one side an EXISTS) makes PostgreSQL read every firm,
+        # twice (the page and its count).
+        branches = [
+            Enterprise.objects.filter(credit_code__icontains=q.upper()).values("pk"),
+            Contact.objects.filter(name__icontains=q).values("enterprise_id"),
+        ]
+        if any(ch.isdigit() for ch in q):
+            branches.append(Contact.objects.filter(mobile__contains=q).values("enterprise_id"))
         matching = Enterprise.objects.filter(name__icontains=q).values("pk").order_by().union(
-            Enterprise.objects.filter(credit_code__icontains=q.upper()).values("pk").order_by(),
-            Contact.objects.filter(Q(name__icontains=q) | Q(mobile__contains=q))
-            .values("enterprise_id").order_by(),
-            all=True,
+            *(b.order_by() for b in branches), all=True,
         )
         qs = qs.filter(pk__in=matching)
     if industry:

@@ -10,10 +10,13 @@ registries are small.
 
 from django.db import migrations
 
+# (table, indexed expression, index name): the expressions exactly as Django
+# writes icontains (UPPER(col::text)) and contains (col::text) on PostgreSQL.
 INDEXES = [
-    ("enterprises_enterprise", "name", "ent_name_trgm"),
-    ("enterprises_enterprise", "credit_code", "ent_credit_code_trgm"),
-    ("enterprises_contact", "name", "contact_name_trgm"),
+    ("enterprises_enterprise", 'UPPER("name"::text)', "ent_name_trgm"),
+    ("enterprises_enterprise", 'UPPER("credit_code"::text)', "ent_credit_code_trgm"),
+    ("enterprises_contact", 'UPPER("name"::text)', "contact_name_trgm"),
+    ("enterprises_contact", '"mobile"::text', "contact_mobile_trgm"),
 ]
 
 
@@ -21,17 +24,16 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for table, column, name in INDEXES:
+    for table, expression, name in INDEXES:
         schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS {name} ON {table} '
-            f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+            f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (({expression}) gin_trgm_ops)"
         )
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for _table, _column, name in INDEXES:
+    for _table, _expression, name in INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
