@@ -192,10 +192,35 @@ class EscalateForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class CitedPagesField(forms.ModelMultipleChoiceField):
+    """Guides and checklists to cite, those for the obstacle's category first."""
+
+    def label_from_instance(self, obj):
+        if getattr(obj, "is_related", 0):
+            return _("%(title)s (for this category)") % {"title": obj.title}
+        return obj.title
+
+
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("What was done"), widget=forms.Textarea(
         attrs={"rows": 4}))
+    cited_pages = CitedPagesField(
+        queryset=None, required=False, label=_("Policies explained"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Policy guides or checklists that answer the firm's question; "
+                    "the firm sees the links."),
+    )
     files = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, task=None, **kwargs):
+        # imported here: the CMS app's models load after the closed loop's forms
+        from cms.selectors import pages_citable
+
+        super().__init__(*args, **kwargs)
+        self.fields["cited_pages"].queryset = pages_citable(
+            task.obstacle.category_id if task is not None else None)
+        if task is not None and not self.is_bound:
+            self.fields["cited_pages"].initial = [p.pk for p in task.cited_pages.all()]
 
 
 class CallbackForm(forms.Form):

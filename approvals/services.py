@@ -552,14 +552,21 @@ def escalate_overdue(*, today: date | None = None) -> dict[int, int]:
 
 
 @transaction.atomic
-def task_resolve(*, task_id: int, actor, resolution: str, files: Iterable = ()) -> Task:
+def task_resolve(
+    *, task_id: int, actor, resolution: str, files: Iterable = (), cited_pages: Iterable = ()
+) -> Task:
     """办结: the owner reports what was done. A co-handling task's resolution is
-    its report to the lead; the lead resolves after every co-handler reported."""
+    its report to the lead; the lead resolves after every co-handler reported.
+
+    ``cited_pages`` (pages or ids) are the policy guides and checklists that
+    answer the firm ("policy explained"); they replace what an earlier
+    resolution cited, and the event keeps its own list for the history."""
     task = _lock(task_id)
     _require_department(actor, "resolve", task)
     _require_state(task, TaskState.IN_PROGRESS,
                    message=_("Only a task in progress can be resolved."))
     resolution = _require_text(resolution, _("Say what was done."))
+    cited_ids = _citable_ids(cited_pages)
     if task.is_lead:
         waiting = task.obstacle.tasks.filter(role=TaskRole.CO).exclude(
             state__in=[*DONE_STATES, TaskState.REJECTED]
@@ -583,11 +590,29 @@ def task_resolve(*, task_id: int, actor, resolution: str, files: Iterable = ()) 
         task.co_reported_at = now
     task.save(update_fields=["state", "resolution", "resolved_at", "resolved_on_time",
                              "resolution_working_days", "co_reported_at", "updated_at"])
+    task.cited_pages.set(cited_ids)
     event = _event(task, actor, EventAction.CO_REPORT if not task.is_lead else EventAction.RESOLVE,
-                   old, comment=resolution, visible=task.is_lead)
+                   old, comment=resolution, visible=task.is_lead,
+                   data={"cited_pages": cited_ids} if cited_ids else None)
     for upload in files:
         attachment_add(obstacle=task.obstacle, upload=upload, actor=actor, event=event)
     return task
+
+
+def _citable_ids(pages: Iterable) -> list[int]:
+    """Ids of the cited pages, refused unless each is a published guide in force
+    or a published checklist: a firm must never be sent to a draft or an
+    expired policy."""
+    from cms.selectors import pages_citable
+
+    ids = sorted({int(getattr(p, "pk", p)) for p in pages})
+    if not ids:
+        return []
+    found = set(pages_citable().filter(pk__in=ids).values_list("pk", flat=True))
+    if len(found) != len(ids):
+        raise InvalidTransition(
+            _("Only published policy guides in force and published checklists can be cited."))
+    return ids
 
 
 def _reopen(task: Task, actor, action: str, reason: str, *, visible: bool = True) -> None:

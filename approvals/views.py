@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.selectors import cited_pages_prefetch
 from enterprises.models import Enterprise
 from enterprises.permissions import can_enterprise, scope_enterprises
 
@@ -152,15 +154,20 @@ ACTIONS = {
     "escalate": (forms.EscalateForm, lambda u, t, d: services.task_escalate(
         task_id=t.pk, actor=u, level=d["level"], reason=d["reason"])),
     "resolve": (forms.ResolveForm, lambda u, t, d: services.task_resolve(
-        task_id=t.pk, actor=u, resolution=d["resolution"], files=d["files"])),
+        task_id=t.pk, actor=u, resolution=d["resolution"], files=d["files"],
+        cited_pages=d["cited_pages"])),
     "co_report": (forms.ResolveForm, lambda u, t, d: services.task_resolve(
-        task_id=t.pk, actor=u, resolution=d["resolution"], files=d["files"])),
+        task_id=t.pk, actor=u, resolution=d["resolution"], files=d["files"],
+        cited_pages=d["cited_pages"])),
     "callback": (forms.CallbackForm, lambda u, t, d: services.task_callback(
         task_id=t.pk, actor=u, is_reached=d["is_reached"], rating=d["rating"],
         comment=d["comment"])),
     "reopen_closed": (forms.ReasonForm, lambda u, t, d: services.task_reopen(
         task_id=t.pk, actor=u, reason=d["reason"])),
 }
+
+# forms whose choices depend on the task
+TASK_FORMS = (forms.AssignForm, forms.SetOwnerForm, forms.ResolveForm)
 
 
 def _action_forms(task, allowed, bound=None):
@@ -172,7 +179,7 @@ def _action_forms(task, allowed, bound=None):
         if name not in allowed and (bound is None or bound.prefix != name):
             continue
         kwargs = {"prefix": name}
-        if form_class in (forms.AssignForm, forms.SetOwnerForm):
+        if form_class in TASK_FORMS:
             kwargs["task"] = task
         result[name] = bound if bound is not None and bound.prefix == name else form_class(
             **kwargs)
@@ -180,6 +187,7 @@ def _action_forms(task, allowed, bound=None):
 
 
 def _detail_context(request, task, bound=None):
+    prefetch_related_objects([task], cited_pages_prefetch())
     allowed = services.available_actions(request.user, task)
     today = timezone.localdate()
     days_left = (
@@ -222,7 +230,7 @@ def task_action_view(request, pk: int, action: str):
         raise PermissionDenied
     form_class, call = ACTIONS[action]
     kwargs = {"prefix": action}
-    if form_class in (forms.AssignForm, forms.SetOwnerForm):
+    if form_class in TASK_FORMS:
         kwargs["task"] = task
     form = form_class(request.POST, request.FILES, **kwargs)
     if form.is_valid():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
+
+from wagtail.models import Page
 
 from .models import ChecklistPage, PolicyGuidePage
 from .search import query_terms
@@ -49,6 +51,36 @@ def pages_for_category(category_id: int | None) -> dict[str, list]:
         "checklists": list(checklists_searchable().filter(categories__in=ids).distinct()
                            .order_by("title")[:5]),
     }
+
+
+def pages_citable(category_id: int | None = None) -> QuerySet[Page]:
+    """Guides in force and published checklists a resolution may cite ("policy
+    explained"), as plain ``Page`` rows (title and URL are all a citation needs).
+    Pages linked to ``category_id`` or its parent come first (``is_related``)."""
+    from approvals.models import ObstacleCategory
+
+    qs = Page.objects.filter(
+        Q(pk__in=guides_searchable().values("pk"))
+        | Q(pk__in=checklists_searchable().values("pk"))
+    )
+    category = (ObstacleCategory.objects.filter(pk=category_id).first()
+                if category_id else None)
+    if category is None:
+        return qs.annotate(is_related=Value(0, output_field=IntegerField())).order_by(
+            "title", "pk")
+    ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    related = (Q(pk__in=guides_searchable().filter(categories__in=ids).values("pk"))
+               | Q(pk__in=checklists_searchable().filter(categories__in=ids).values("pk")))
+    return qs.annotate(
+        is_related=Case(When(related, then=Value(1)), default=Value(0),
+                        output_field=IntegerField())
+    ).order_by("-is_related", "title", "pk")
+
+
+def cited_pages_prefetch() -> Prefetch:
+    """A task's cited pages that are still published (a page withdrawn since is
+    no longer linked), for the staff task page and the firm portal."""
+    return Prefetch("cited_pages", queryset=Page.objects.live().public().order_by("title"))
 
 
 def _matching_ids(model, query: str) -> set[int]:

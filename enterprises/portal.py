@@ -12,6 +12,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,6 +26,7 @@ from approvals import services as task_services
 from approvals.choices import TaskState
 from approvals.downloads import private_file_response
 from approvals.models import Task
+from cms.selectors import cited_pages_prefetch
 
 from . import forms, services
 from .models import Enterprise
@@ -108,6 +110,7 @@ def _get_task(request, pk: int) -> tuple[Enterprise, frozenset[str], Task]:
 def _detail(request, enterprise, granted, task, *, rating_form=None, dispute_form=None,
             status=200):
     can_rate = "rate" in granted
+    prefetch_related_objects([task], cited_pages_prefetch())
     return render(request, "portal/obstacle_detail.html", _context(
         request, enterprise, granted, task=task, obstacle=task.obstacle,
         rating_form=(rating_form or forms.RatingForm())
