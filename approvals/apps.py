@@ -7,4 +7,7 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Obstacles and tasks")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the calendar check)
+        from . import (
+            checks,  # noqa: F401  (registers the calendar check)
+            colours,  # noqa: F401  (records colour changes on events_recorded)
+        )

@@ -96,6 +96,10 @@ class EventAction(models.TextChoices):
     CLOSE_REQUEST = "close_request", _("Close-out requested")
     CLOSE = "close", _("Closed out (销号)")
     CLOSE_REFUSED = "close_refused", _("Close-out refused")
+    APPEAL = "appeal", _("Rating appealed")
+    APPEAL_DECISION = "appeal_decision", _("Rating appeal decided")
+    MERGE = "merge", _("Merged into another obstacle")
+    SAMPLE_REOPEN = "sample_reopen", _("Reopened after a close-out sample check")
 
 
 class ApprovalKind(models.TextChoices):
@@ -113,3 +117,9 @@ class ApprovalStatus(models.TextChoices):
 class RejectReason(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate of another obstacle")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+
+
+class AppealStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    UPHELD = "upheld", _("Upheld: rating excluded")
+    DISMISSED = "dismissed", _("Dismissed")

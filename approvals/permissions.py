@@ -147,6 +147,17 @@ def can(user, action: str, task) -> bool:
         if _in_department(user, task) or task.owner_id == user.pk:
             return False
         return bool(r & {Role.SERVICE_STAFF, Role.COORDINATOR})
+    if action == "appeal":
+        # 申诉复核: the department that handled the task appeals its rating
+        return _in_department(user, task)
+    if action in ("decide_appeal", "merge"):
+        return coordinator
+    if action == "sample_callback":
+        # 销号抽查: an independent second callback, never by the department or
+        # the owner (whether the caller took part otherwise is the service's check)
+        if _in_department(user, task) or task.owner_id == user.pk:
+            return False
+        return bool(r & {Role.SERVICE_STAFF, Role.COORDINATOR})
     if action == "record_obstacle":
         return bool(r & {Role.SERVICE_STAFF, Role.COORDINATOR})
     raise ValueError(f"unknown task action {action!r}")

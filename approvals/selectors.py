@@ -32,6 +32,7 @@ from .choices import (
     TaskRole,
     TaskState,
 )
+from .colours import red_days_by_task
 from .models import ApprovalRequest, Department, Obstacle, Task, TaskEvent
 
 # ------------------------------------------------------------------ colours
@@ -124,6 +125,11 @@ class LedgerFilters:
     flag: str = ""
     received_from: date | None = None
     received_to: date | None = None
+    # the dashboards' click-through: resolved in a period, rating, overdue now
+    resolved_from: date | None = None
+    resolved_to: date | None = None
+    rating: int | None = None
+    overdue: bool = False
     q: str = ""
     role: str = TaskRole.LEAD
     sort: str = "-created"
@@ -168,6 +174,14 @@ def ledger_queryset(user, filters: LedgerFilters) -> QuerySet[Task]:
         qs = qs.filter(obstacle__received_at__gte=_start_of(f.received_from))
     if f.received_to:
         qs = qs.filter(obstacle__received_at__lt=_start_of(f.received_to, plus_days=1))
+    if f.resolved_from:
+        qs = qs.filter(resolved_at__gte=_start_of(f.resolved_from))
+    if f.resolved_to:
+        qs = qs.filter(resolved_at__lt=_start_of(f.resolved_to, plus_days=1))
+    if f.rating:
+        qs = qs.filter(rating=f.rating)
+    if f.overdue:
+        qs = qs.filter(state__in=OPEN_STATES, deadline_on__lt=timezone.localdate())
     if f.q:
         text = Q(obstacle__title__icontains=f.q) | Q(obstacle__enterprise__name__icontains=f.q)
         if f.q.lstrip("#").isdigit():
@@ -246,6 +260,8 @@ class KpiRow:
     returns: int
     median_days: float | None
     handed: int = 0
+    red_tasks: int = 0
+    median_days_red: float | None = None
 
     @staticmethod
     def _rate(num: int, den: int) -> float | None:
@@ -282,8 +298,10 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
 
     received = tasks assigned in the period; 办结率 = resolved or closed /
     received; 按时办结率 = resolved by the deadline in force / resolved; 满意率
-    = 满意 or 非常满意 / rated; median working
-    days from assignment to resolution. The 推诿 index divides returns by the
+    = 满意 or 非常满意 / rated, leaving out ratings set aside on appeal
+    (申诉复核); median working days from assignment to resolution; median
+    working days red over the tasks that were ever red (``colours``), red time
+    counting for the department the task was with. The 推诿 index divides returns by the
     times tasks were handed to the department (assignments and rulings), since a
     returned task no longer belongs to it."""
     lo, hi = _start_of(start), _start_of(end, plus_days=1)
@@ -299,8 +317,9 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
         "received": Count("pk"),
         "resolved": Count("pk", filter=done),
         "resolved_on_time": Count("pk", filter=done & Q(resolved_on_time=True)),
-        "rated": Count("pk", filter=Q(rating__isnull=False)),
-        "satisfied": Count("pk", filter=Q(rating__gte=Rating.SATISFIED)),
+        "rated": Count("pk", filter=Q(rating__isnull=False, is_rating_excluded=False)),
+        "satisfied": Count("pk", filter=Q(rating__gte=Rating.SATISFIED,
+                                          is_rating_excluded=False)),
     }
     # One scan of the period's tasks grouped by department and by working days
     # to resolve: the counts are summed per department and the medians read off
@@ -332,13 +351,21 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
         for d, n in days.items():
             everyone[d] = everyone.get(d, 0) + n
     medians["all"] = _median(everyone)
-    departments = Department.objects.in_bulk(set(per_dept) | set(ret))
+    # one more query: the red time of the period's tasks (approvals.colours)
+    red = red_days_by_task(tasks, today=timezone.localdate())
+    red.pop(None, None)
+    red_all: dict = {}
+    for days in red.values():
+        for d, n in days.items():
+            red_all[d] = red_all.get(d, 0) + n
+    departments = Department.objects.in_bulk(set(per_dept) | set(ret) | set(red))
     rows = []
     for pk, dept in departments.items():
         r = per_dept.get(pk, dict.fromkeys(aggregates, 0))
         rows.append(KpiRow(dept, r["received"], r["resolved"], r["resolved_on_time"],
                            r["rated"], r["satisfied"], ret.get(pk, 0), medians.get(pk),
-                           handed.get(pk, 0)))
+                           handed.get(pk, 0), sum(red.get(pk, {}).values()),
+                           _median(red.get(pk, {}))))
     rows.sort(key=KpiRow.sort_key)
     total = KpiRow(
         None,
@@ -346,6 +373,8 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
           ("received", "resolved", "resolved_on_time", "rated", "satisfied", "returns")),
         medians.get("all"),
         sum(r.handed for r in rows),
+        sum(red_all.values()),
+        _median(red_all),
     )
     return total, rows
 

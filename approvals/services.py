@@ -25,6 +25,7 @@ from .calendar import add_working_days, deadline_for, working_days_between
 from .choices import (
     DONE_STATES,
     OPEN_STATES,
+    AppealStatus,
     ApprovalKind,
     ApprovalStatus,
     Channel,
@@ -42,6 +43,7 @@ from .models import (
     Department,
     Obstacle,
     ObstacleCategory,
+    RatingAppeal,
     Task,
     TaskEvent,
 )
@@ -146,6 +148,16 @@ def _require_intake(actor, enterprise, channel: str) -> None:
         channel == Channel.PORTAL
         and Role.FIRM_USER in r
         and enterprise.memberships.filter(user=actor).exists()
+    ):
+        return
+    # an integration's service account (``api.Integration.user``), read through
+    # the reverse accessor so approvals never imports the API app
+    integration = getattr(actor, "api_integration", None)
+    if (
+        integration is not None
+        and integration.is_active
+        and channel == integration.channel
+        and channel not in (Channel.PORTAL, Channel.VISIT)
     ):
         return
     raise permissions.PermissionDenied
@@ -668,7 +680,8 @@ def task_callback(
                comment=comment or _("The firm could not be reached."))
         return callback
     task.rating = rating
-    task.save(update_fields=["rating", "updated_at"])
+    task.is_rating_excluded = False  # a new rating counts, whatever an appeal decided
+    task.save(update_fields=["rating", "is_rating_excluded", "updated_at"])
     _event(task, actor, EventAction.CALLBACK, task.state, comment=comment, visible=True,
            data={"rating": rating, "by_firm": by_firm})
     if rating <= Rating.DISSATISFIED:
@@ -748,6 +761,131 @@ def task_dispute(*, task_id: int, actor, reason: str) -> Task:
     ).update(status=ApprovalStatus.REFUSED, decided_at=timezone.now(),
              decision_comment=_("Disputed by the firm."))
     _reopen(task, actor, EventAction.REOPEN, reason)
+    return task
+
+
+# ------------------------------------------------------------------ integrity
+
+
+@transaction.atomic
+def appeal_submit(*, task_id: int, actor, reason: str, files: Iterable = ()) -> RatingAppeal:
+    """申诉复核: the handling department appeals the task's current rating as
+    mistaken or malicious, with its grounds and evidence. The evidence is kept
+    as private attachments of an internal event (never shown to the firm)."""
+    task = _lock(task_id)
+    _require_department(actor, "appeal", task)
+    if task.rating is None or task.rating >= Rating.SATISFIED:
+        raise InvalidTransition(_("Only a rating below satisfied can be appealed."))
+    if task.is_rating_excluded:
+        raise InvalidTransition(_("This rating is already set aside."))
+    reason = _require_text(reason, _("Give the grounds of the appeal."))
+    callback = (task.callbacks.filter(rating=task.rating, is_reached=True)
+                .order_by("-made_at", "-pk").first())
+    if callback is None:
+        raise InvalidTransition(_("The rating has no callback to appeal."))
+    if RatingAppeal.objects.filter(callback=callback).exists():
+        raise InvalidTransition(_("This rating has already been appealed."))
+    appeal = RatingAppeal.objects.create(task=task, callback=callback, rating=task.rating,
+                                         requested_by=actor, reason=reason)
+    event = _event(task, actor, EventAction.APPEAL, task.state, comment=reason,
+                   data={"appeal": appeal.pk, "rating": task.rating})
+    for upload in files:
+        attachment_add(obstacle=task.obstacle, upload=upload, actor=actor, event=event)
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, appeal_id: int, actor, uphold: bool, comment: str) -> RatingAppeal:
+    """A coordinator decides an appeal. Upheld: the rating stays on record but
+    leaves the satisfaction rate (``Task.is_rating_excluded``) while it is the
+    task's current rating. The reason is required either way: it is read by
+    the department and by auditors."""
+    appeal = RatingAppeal.objects.select_for_update().get(pk=appeal_id)
+    task = _lock(appeal.task_id)
+    permissions.require(actor, "decide_appeal", task)
+    appeal = RatingAppeal.objects.select_for_update().get(pk=appeal_id)
+    if appeal.status != AppealStatus.PENDING:
+        raise InvalidTransition(_("This request has already been decided."))
+    comment = _require_text(comment, _("Give the reason for the decision."))
+    appeal.status = AppealStatus.UPHELD if uphold else AppealStatus.DISMISSED
+    appeal.decided_by, appeal.decided_at = actor, timezone.now()
+    appeal.decision_comment = comment
+    appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    still_current = task.callbacks.order_by("-made_at", "-pk").filter(
+        is_reached=True).values_list("pk", flat=True).first() == appeal.callback_id
+    if uphold and still_current:
+        task.is_rating_excluded = True
+        task.save(update_fields=["is_rating_excluded", "updated_at"])
+    _event(task, actor, EventAction.APPEAL_DECISION, task.state, comment=comment,
+           data={"appeal": appeal.pk, "upheld": uphold, "excluded": task.is_rating_excluded})
+    return appeal
+
+
+MERGEABLE_STATES = (TaskState.SUBMITTED, *OPEN_STATES)
+
+
+@transaction.atomic
+def obstacle_merge(*, obstacle_id: int, into_id: int, actor, reason: str) -> Obstacle:
+    """A coordinator merges a duplicate obstacle into the one that carries on.
+
+    The duplicate keeps its history and points to the survivor
+    (``merged_into``); its open tasks end as rejected with a ``merge`` event, and
+    leave their department (the event keeps it), so a firm reporting twice does
+    not count twice against the department's completion rate."""
+    if obstacle_id == into_id:
+        raise InvalidTransition(_("An obstacle cannot be merged into itself."))
+    # lock both obstacles' tasks in id order: two merges never deadlock
+    tasks = list(Task.objects.select_for_update(of=("self",))
+                 .filter(obstacle_id__in=[obstacle_id, into_id]).order_by("pk"))
+    obstacles = Obstacle.objects.select_for_update().in_bulk([obstacle_id, into_id])
+    duplicate, survivor = obstacles.get(obstacle_id), obstacles.get(into_id)
+    if duplicate is None or survivor is None:
+        raise Obstacle.DoesNotExist
+    lead = next((t for t in tasks if t.obstacle_id == obstacle_id and t.is_lead), None)
+    permissions.require(actor, "merge", lead)
+    reason = _require_text(reason, _("Say why these obstacles are duplicates."))
+    if duplicate.merged_into_id is not None:
+        raise InvalidTransition(_("This obstacle is already merged."))
+    if survivor.merged_into_id is not None:
+        raise InvalidTransition(_("Merge into the obstacle that carries on, not into a merged one."))
+    if duplicate.enterprise_id != survivor.enterprise_id:
+        raise InvalidTransition(_("Only obstacles of the same enterprise can be merged."))
+    survivor_lead = next((t for t in tasks if t.obstacle_id == into_id and t.is_lead), None)
+    if survivor_lead is None or survivor_lead.state == TaskState.REJECTED:
+        raise InvalidTransition(_("The obstacle to keep has been rejected."))
+    if lead is None or lead.state not in MERGEABLE_STATES:
+        raise InvalidTransition(_("Only an obstacle that is still open can be merged."))
+    duplicate.merged_into = survivor
+    duplicate.save(update_fields=["merged_into"])
+    for task in tasks:
+        if task.obstacle_id != obstacle_id or task.state not in MERGEABLE_STATES:
+            continue
+        old, department_id = task.state, task.department_id
+        task.state = TaskState.REJECTED
+        task.department = None
+        task.owner = None
+        task.deadline_on = None
+        task.escalation_level, task.escalated_at = 0, None
+        task.save(update_fields=["state", "department", "owner", "deadline_on",
+                                 "escalation_level", "escalated_at", "updated_at"])
+        _event(task, actor, EventAction.MERGE, old, comment=reason, visible=task.is_lead,
+               department_id=department_id,
+               data={"reason": RejectReason.DUPLICATE, "into": survivor.pk})
+    return duplicate
+
+
+@transaction.atomic
+def task_reopen_sampled(*, task_id: int, actor, reason: str) -> Task:
+    """销号抽查: an independent second callback found a closed task not actually
+    solved. It reopens for rectification like a refused close-out; the
+    ``sample_reopen`` event is what counts against the department."""
+    task = _lock(task_id)
+    permissions.require(actor, "sample_callback", task)
+    _require_state(task, TaskState.CLOSED, message=_("Only a closed task can be reopened."))
+    if not task.is_lead:
+        raise InvalidTransition(_("Callbacks are made on the lead task."))
+    reason = _require_text(reason, _("Reopening needs a reason."))
+    _reopen(task, actor, EventAction.SAMPLE_REOPEN, reason)
     return task
 
 

@@ -2,6 +2,7 @@
 
 from .approval import ApprovalRequest
 from .calendar import Holiday
+from .integrity import ColourSpan, RatingAppeal
 from .obstacle import Attachment, Obstacle, ObstacleCategory
 from .org import Department, Profile
 from .task import Callback, Task, TaskEvent
@@ -10,11 +11,13 @@ __all__ = [
     "ApprovalRequest",
     "Attachment",
     "Callback",
+    "ColourSpan",
     "Department",
     "Holiday",
     "Obstacle",
     "ObstacleCategory",
     "Profile",
+    "RatingAppeal",
     "Task",
     "TaskEvent",
 ]

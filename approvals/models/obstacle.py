@@ -96,6 +96,12 @@ class Obstacle(models.Model):
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="merged",
+        help_text=_("A duplicate keeps its history and points to the obstacle that "
+                    "carries on."),
+    )
 
     class Meta:
         ordering = ["-received_at", "-pk"]

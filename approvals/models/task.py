@@ -85,6 +85,11 @@ class Task(models.Model):
         _("rating"), choices=Rating.choices, null=True, blank=True,
         help_text=_("The latest counted callback rating."),
     )
+    is_rating_excluded = models.BooleanField(
+        _("rating excluded on appeal"), default=False,
+        help_text=_("An upheld appeal (申诉复核) keeps the rating on record but out "
+                    "of the satisfaction rate; a new callback counts again."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
