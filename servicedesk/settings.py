@@ -260,6 +260,8 @@ DESK = {
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
+    # /healthz answers 503 when less than this is free where the desk writes
+    "HEALTH_MIN_FREE_DISK_MB": env.int("HEALTH_MIN_FREE_DISK_MB", default=500),
 }
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="Demo@2026")
 
@@ -275,19 +277,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # the load balancer probes /healthz over plain HTTP on the private network
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# Structured logs in production: one JSON object per line (python-json-logger),
+# which the log shipper indexes without parsing; plain lines in development.
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG or TESTING else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

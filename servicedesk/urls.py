@@ -12,8 +12,10 @@ from wagtail.documents import urls as wagtaildocs_urls
 from approvals import views as approvals_views
 from approvals.forms import LoginForm
 from cms import views as cms_views
+from servicedesk import health
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cms-admin/", include(wagtailadmin_urls)),

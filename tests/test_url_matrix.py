@@ -97,6 +97,9 @@ TABLE: dict[str, tuple] = {
                                          (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
     "accounts/reset/done/": ("get", R("password_reset_complete"), None,
                              (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    # the health probe: public, the same answer for everyone (no session needed)
+    "healthz": ("get", R("healthz"), None,
+                (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
     # the desk's home
     "desk/": ("get", R("home"), None,
               (LOGIN, GO,    GO,    GO,    200,   200,   200,   200,   200,   GO)),
