@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "visits",
     "approvals",
     "cms",
+    "api",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -64,6 +65,10 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -262,8 +267,34 @@ DESK = {
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
     # /healthz answers 503 when less than this is free where the desk writes
     "HEALTH_MIN_FREE_DISK_MB": env.int("HEALTH_MIN_FREE_DISK_MB", default=500),
+    # REST API and Open311: requests per minute per integration key (or user), then 429
+    "API_REQUESTS_PER_MINUTE": env.int("API_REQUESTS_PER_MINUTE", default=120),
+    # webhooks: attempts before giving up, first retry delay (doubling), HTTP timeout
+    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=8),
+    "WEBHOOK_BACKOFF_SECONDS": env.int("WEBHOOK_BACKOFF_SECONDS", default=30),
+    "WEBHOOK_TIMEOUT_SECONDS": env.int("WEBHOOK_TIMEOUT_SECONDS", default=10),
 }
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="Demo@2026")
+
+# REST API (api/): each view sets its authentication, permissions and throttle;
+# only the schema generator is global. Docs assets come from the sidecar package
+# (served by WhiteNoise: no CDN on a government intranet).
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Service desk API",
+    "DESCRIPTION": "Obstacles in from the 12345 hotline and other platforms, status back. "
+                   "Authenticate with `Authorization: Api-Key <key>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["api.schema.only_public_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_error_responses",
+    ],
+}
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -52,6 +52,8 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("visits/", include("visits.urls")),
     path("portal/", include("enterprises.portal_urls")),
+    path("api/", include("api.urls")),
+    path("open311/v2/", include("api.open311_urls")),
     path("", include("approvals.urls")),
 ]
 

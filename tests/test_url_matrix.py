@@ -200,6 +200,35 @@ TABLE: dict[str, tuple] = {
                                    (LOGIN, 403,   403,   403,   403,   403,   403,   GO,    403,   403)),
     "kpis/": ("get", R("approvals:kpis"), None,
               (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
+    # REST API: sessions here (integration keys are tested in tests/api); no
+    # credentials is 401, a signed-in user without a desk role 403
+    "api/schema/": ("get", R("api:schema"), None,
+                    (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    "api/docs/": ("get", R("api:docs"), None,
+                  (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    "api/v1/obstacles/": ("get", R("api:obstacle-list"), None,
+                          (401,   200,   200,   200,   200,   200,   200,   200,   200,   403)),
+    "api/v1/obstacles/<int:pk>/": ("get", R("api:obstacle-detail", lambda w: w.task.obstacle_id), None,
+                                   (401,   200,   404,   200,   200,   404,   200,   200,   200,   403)),
+    "api/v1/obstacles/ref/<str:external_ref>/": ("get", R("api:obstacle-by-ref", "no-such-ref"), None,
+                                                 (401,   404,   404,   404,   404,   404,   404,   404,   404,   403)),
+    "api/v1/categories/": ("get", R("api:category-list"), None,
+                           (401,   200,   200,   200,   200,   200,   200,   200,   200,   403)),
+    # staff only; without ?credit_code= the answer is a 400 saying so
+    "api/v1/enterprises/": ("get", R("api:enterprise-lookup"), None,
+                            (401,   403,   403,   400,   400,   400,   400,   400,   400,   403)),
+    # an integration's own webhook: keys only
+    "api/v1/webhook/": ("get", R("api:webhook"), None,
+                        (401,   403,   403,   403,   403,   403,   403,   403,   403,   403)),
+    # Open311: services are public, requests need an integration key
+    "open311/v2/services.<fmt311:fmt>": ("get", R("open311:service-list", "json"), None,
+                                         (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    "open311/v2/services/<slug:code>.<fmt311:fmt>": ("get", R("open311:service-definition", "ghyd", "xml"), None,
+                                                     (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    "open311/v2/requests.<fmt311:fmt>": ("get", R("open311:request-list", "json"), None,
+                                         (401,   401,   401,   401,   401,   401,   401,   401,   401,   401)),
+    "open311/v2/requests/<int:pk>.<fmt311:fmt>": ("get", R("open311:request-detail", lambda w: w.task.obstacle_id, "xml"), None,
+                                                  (401,   401,   401,   401,   401,   401,   401,   401,   401,   401)),
 }
 
 
