@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "visits",
     "approvals",
     "cms",
+    "notifications",
     "api",
     # Wagtail
     "wagtail.contrib.forms",
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "approvals.context_processors.desk",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -238,6 +240,10 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# SMS behind a small interface (notifications/sms.py): a JSON line per message
+# under var/sms/ by default; a gateway is one class named here
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.FileSmsBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
 
 # Wagtail
 WAGTAIL_SITE_NAME = env("WAGTAIL_SITE_NAME", default="营商环境服务台")
@@ -265,6 +271,8 @@ DESK = {
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
+    # the deadline reminder goes to the owner this many working days before
+    "REMINDER_WORKING_DAYS": env.int("REMINDER_WORKING_DAYS", default=1),
     # /healthz answers 503 when less than this is free where the desk writes
     "HEALTH_MIN_FREE_DISK_MB": env.int("HEALTH_MIN_FREE_DISK_MB", default=500),
     # REST API and Open311: requests per minute per integration key (or user), then 429
@@ -341,5 +349,6 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
