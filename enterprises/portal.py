@@ -28,7 +28,7 @@ from approvals.downloads import private_file_response
 from approvals.models import Task
 from cms.selectors import cited_pages_prefetch
 
-from . import forms, services
+from . import forms, services, throttles
 from .models import Enterprise
 
 PAGE_SIZE = 20
@@ -272,9 +272,15 @@ def invitation_accept(request, token: str):
 
 
 def account_request_view(request):
-    """A firm without an account asks for one; the liaison approves."""
+    """A firm without an account asks for one; the liaison approves. Anyone may
+    post here, so attempts are throttled per address and per credit code (429)."""
     form = forms.AccountRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        refusal = throttles.account_request_hit(request, form.cleaned_data["credit_code"])
+        if refusal is not None:
+            form.add_error(None, refusal.message)
+            return render(request, "portal/account_request.html", {"form": form},
+                          status=429)
         try:
             services.account_request_submit(**form.cleaned_data)
         except services.AccountError as e:

@@ -271,6 +271,12 @@ DESK = {
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
+    # anonymous account requests on the portal: per client address an hour, per
+    # credit code a day (counted in CACHE_URL: share it between processes)
+    "ACCOUNT_REQUESTS_PER_IP_PER_HOUR": env.int("ACCOUNT_REQUESTS_PER_IP_PER_HOUR",
+                                                default=10),
+    "ACCOUNT_REQUESTS_PER_CODE_PER_DAY": env.int("ACCOUNT_REQUESTS_PER_CODE_PER_DAY",
+                                                 default=5),
     # the deadline reminder goes to the owner this many working days before
     "REMINDER_WORKING_DAYS": env.int("REMINDER_WORKING_DAYS", default=1),
     # /healthz answers 503 when less than this is free where the desk writes

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-import pytest
 from wagtail.models import Page
+
+import pytest
 
 from approvals import services
 from approvals.choices import EventAction, TaskState
