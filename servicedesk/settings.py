@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "visits",
     "approvals",
     "cms",
+    "insight",
     "notifications",
     "api",
     # Wagtail
@@ -271,6 +272,12 @@ DESK = {
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
+    # silent-task ladder: working days without an event (the last rung goes to the head)
+    "SILENT_LADDER": env.list("SILENT_LADDER", cast=int, default=[5, 10, 20]),
+    # share of the week's closed tasks called back again (销号抽查)
+    "SAMPLE_RATE": env.float("SAMPLE_RATE", default=0.10),
+    # TF-IDF cosine above which two obstacles of a category are suggested together
+    "COMMON_ISSUE_SIMILARITY": env.float("COMMON_ISSUE_SIMILARITY", default=0.35),
     # anonymous account requests on the portal: per client address an hour, per
     # credit code a day (counted in CACHE_URL: share it between processes)
     "ACCOUNT_REQUESTS_PER_IP_PER_HOUR": env.int("ACCOUNT_REQUESTS_PER_IP_PER_HOUR",

@@ -1,0 +1,214 @@
+"""Writes of the insight app: the silent-task ladder, close-out sampling and
+common issues. A task's state changes only through ``approvals.services``."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from approvals import permissions
+from approvals import services as task_services
+from approvals.calendar import add_working_days
+from approvals.choices import OPEN_STATES, Role, TaskRole, TaskState
+from approvals.models import Callback, Obstacle, Task, TaskEvent
+from approvals.services import InvalidTransition
+
+from .models import CloseOutSample, CommonIssue, SampleItem, SampleResult, SilentNudge
+
+# ------------------------------------------------------------------ silent tasks
+
+
+def ladder() -> tuple[int, ...]:
+    """The rungs, in working days without an event (``DESK["SILENT_LADDER"]``)."""
+    return tuple(sorted({int(d) for d in settings.DESK["SILENT_LADDER"]}))
+
+
+def silent_since_bound(today: date, days: int) -> datetime:
+    """A task is ``days`` working days silent today when its last event was
+    before the returned instant: the start of the day after the latest date
+    ``d`` with ``add_working_days(d, days) <= today``."""
+    d = today
+    while add_working_days(d, days) > today:
+        d -= timedelta(days=1)
+    return timezone.make_aware(datetime.combine(d + timedelta(days=1), datetime.min.time()))
+
+
+def _heads(department_ids) -> dict[int, int]:
+    """One department head per department (the lowest id: stable)."""
+    User = get_user_model()
+    heads: dict[int, int] = {}
+    for pk, dept in (User.objects.filter(
+            is_active=True, groups__name=Role.DEPARTMENT_HEAD,
+            profile__department_id__in=department_ids)
+            .order_by("pk").values_list("pk", "profile__department_id")):
+        heads.setdefault(dept, pk)
+    return heads
+
+
+@transaction.atomic
+def silent_scan(*, today: date | None = None) -> dict[int, int]:
+    """Flag open tasks with no event for the ladder's working days.
+
+    Set-wise: one query reads the open tasks whose last event is older than the
+    first rung (the (task, created_at) event index answers each), one reads the
+    heads of their departments, one ``bulk_create`` writes the new rungs; the
+    unique (task, last event, rung) makes a second run write nothing. Of the
+    rungs a task reaches at once, only the highest names a recipient: the owner
+    (the head when there is none) before the last rung, the department head at
+    the last. Returns {rung: reminders written}."""
+    today = today or timezone.localdate()
+    rungs = ladder()
+    bounds = {r: silent_since_bound(today, r) for r in rungs}
+    last = TaskEvent.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk")
+    rows = list(
+        Task.objects.filter(state__in=OPEN_STATES)
+        .annotate(last_id=Subquery(last.values("pk")[:1]),
+                  last_at=Subquery(last.values("created_at")[:1]))
+        .filter(last_at__lt=bounds[rungs[0]])
+        .values_list("pk", "last_id", "last_at", "owner_id", "department_id")
+    )
+    done = set(SilentNudge.objects.filter(
+        task_id__in=[r[0] for r in rows]).values_list("task_id", "last_event_id", "rung"))
+    heads = _heads({r[4] for r in rows if r[4]})
+    now = timezone.now()
+    new: list[SilentNudge] = []
+    for pk, last_id, last_at, owner_id, dept_id in rows:
+        reached = [r for r in rungs if last_at < bounds[r] and (pk, last_id, r) not in done]
+        for r in reached:
+            top = r == reached[-1]
+            to_head = r == rungs[-1] or owner_id is None
+            recipient = (heads.get(dept_id) if to_head else owner_id) if top else None
+            new.append(SilentNudge(task_id=pk, last_event_id=last_id, rung=r,
+                                   recipient_id=recipient, is_to_head=to_head and top,
+                                   # a lower rung passed in the same scan is not sent
+                                   delivered_at=None if top else now))
+    SilentNudge.objects.bulk_create(new, ignore_conflicts=True)
+    counts = dict.fromkeys(rungs, 0)
+    for n in new:
+        counts[n.rung] += 1
+    return counts
+
+
+# ------------------------------------------------------------------ sampling
+
+
+def week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def _week_bounds(monday: date) -> tuple[datetime, datetime]:
+    lo = timezone.make_aware(datetime.combine(monday, datetime.min.time()))
+    return lo, lo + timedelta(days=7)
+
+
+def draw(task_ids: Sequence[int], rate: Decimal, seed: int) -> list[int]:
+    """The sample: ``ceil(rate × n)`` of the ids, drawn with ``random.Random(seed)``
+    from the sorted ids, so the same week, rate and seed give the same tasks."""
+    ids = sorted(task_ids)
+    k = min(len(ids), math.ceil(Decimal(len(ids)) * Decimal(rate))) if ids else 0
+    # not for secrets: a seeded generator is the point, anyone can redraw the sample
+    return sorted(random.Random(seed).sample(ids, k))  # noqa: S311
+
+
+@transaction.atomic
+def sample_draw(*, monday: date, actor=None, rate: Decimal | None = None,
+                seed: int | None = None) -> CloseOutSample:
+    """销号抽查: draw the week's sample of lead tasks closed that week (Monday to
+    Sunday). Once per week: a second call returns the sample already drawn."""
+    if actor is not None and not permissions.has_role(actor, Role.COORDINATOR):
+        raise permissions.PermissionDenied
+    monday = week_start(monday)
+    existing = CloseOutSample.objects.select_for_update().filter(week_start_on=monday).first()
+    if existing is not None:
+        return existing
+    rate = Decimal(str(rate if rate is not None else settings.DESK["SAMPLE_RATE"]))
+    if not Decimal(0) < rate <= Decimal(1):
+        raise InvalidTransition(_("The sample rate is between 0 and 1."))
+    if seed is None:
+        seed = int(monday.strftime("%Y%m%d"))
+    lo, hi = _week_bounds(monday)
+    closed = dict(Task.objects.filter(role=TaskRole.LEAD, closed_at__gte=lo, closed_at__lt=hi)
+                  .values_list("pk", "department_id"))
+    sample = CloseOutSample.objects.create(week_start_on=monday, rate=rate, seed=seed,
+                                           population=len(closed), created_by=actor)
+    SampleItem.objects.bulk_create(
+        SampleItem(sample=sample, task_id=pk, department_id=closed[pk])
+        for pk in draw(list(closed), rate, seed))
+    return sample
+
+
+def involved_user_ids(task: Task) -> set[int]:
+    """Everyone who acted on the task or called the firm back about it."""
+    ids = set(TaskEvent.objects.filter(task=task, actor__isnull=False)
+              .values_list("actor_id", flat=True))
+    ids |= set(Callback.objects.filter(task=task).values_list("made_by_id", flat=True))
+    if task.owner_id:
+        ids.add(task.owner_id)
+    return ids
+
+
+@transaction.atomic
+def sample_record(*, item_id: int, actor, result: str, comment: str = "") -> SampleItem:
+    """The independent second callback of a sampled task, by staff who took no
+    part in it. "Not actually solved" reopens the task through
+    ``approvals.services.task_reopen_sampled`` (and counts against the
+    department that closed it)."""
+    item = SampleItem.objects.select_for_update().select_related("task").get(pk=item_id)
+    permissions.require(actor, "sample_callback", item.task)
+    if actor.pk in involved_user_ids(item.task):
+        raise InvalidTransition(_("The second callback is made by someone who took no "
+                                  "part in the task."))
+    if item.result != SampleResult.PENDING:
+        raise InvalidTransition(_("This sampled task has already been called back."))
+    if result not in (SampleResult.SOLVED, SampleResult.NOT_SOLVED, SampleResult.UNREACHABLE):
+        raise InvalidTransition(_("Choose the result of the call."))
+    comment = (comment or "").strip()
+    if result == SampleResult.NOT_SOLVED:
+        if not comment:
+            raise InvalidTransition(_("Say what the firm says is not solved."))
+        if item.task.state == TaskState.CLOSED:
+            task_services.task_reopen_sampled(
+                task_id=item.task_id, actor=actor,
+                reason=_("Close-out sample: not actually solved. %(comment)s")
+                % {"comment": comment})
+    item.result, item.comment = result, comment
+    item.called_by, item.called_at = actor, timezone.now()
+    item.save(update_fields=["result", "comment", "called_by", "called_at"])
+    return item
+
+
+# ------------------------------------------------------------------ common issues
+
+
+@transaction.atomic
+def common_issue_create(*, actor, title: str, category, owner, deadline_on: date,
+                        obstacle_ids: Sequence[int], department=None,
+                        description: str = "") -> CommonIssue:
+    """A coordinator confirms a common issue (共性问题) for thematic supervision,
+    with its own owner and deadline, linking obstacles of its category."""
+    if not permissions.has_role(actor, Role.COORDINATOR):
+        raise permissions.PermissionDenied
+    title = (title or "").strip()
+    if not title:
+        raise InvalidTransition(_("A title is required."))
+    obstacles = list(Obstacle.objects.filter(pk__in=obstacle_ids, category=category)
+                     .values_list("pk", flat=True))
+    if len(obstacles) < 2:
+        raise InvalidTransition(_("A common issue links at least two obstacles of its category."))
+    if deadline_on < timezone.localdate():
+        raise InvalidTransition(_("The deadline cannot be in the past."))
+    issue = CommonIssue.objects.create(title=title, category=category, owner=owner,
+                                       department=department, deadline_on=deadline_on,
+                                       description=description, created_by=actor)
+    issue.obstacles.set(obstacles)
+    return issue
