@@ -36,6 +36,7 @@ from approvals.choices import ApprovalKind
 from approvals.models import ApprovalRequest, Attachment
 from enterprises import services as account_services
 from tests.factories import LiaisonFactory, MembershipFactory, TaskFactory
+from tests.insight import matrix as insight_matrix
 from visits import services as visit_services
 from visits.models import VisitAttachment
 
@@ -200,6 +201,34 @@ TABLE: dict[str, tuple] = {
                                    (LOGIN, 403,   403,   403,   403,   403,   403,   GO,    403,   403)),
     "kpis/": ("get", R("approvals:kpis"), None,
               (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
+    # integrity and insight (#10): appeals by the task's department, decided by a
+    # coordinator; district-wide pages for the office and leaders
+    "insight/tasks/<int:pk>/appeal/": ("get", R("insight:appeal-create", lambda w: w.task.pk), None,
+                                       (LOGIN, 404,   404,   403,   200,   404,   200,   403,   403,   404)),
+    "insight/appeals/": ("get", R("insight:appeal-list"), None,
+                         (LOGIN, 403,   403,   403,   403,   403,   403,   200,   200,   403)),
+    "insight/appeals/<int:pk>/decide/": ("post", R("insight:appeal-decide", insight_matrix.appeal), {},
+                                         (LOGIN, 403,   403,   403,   403,   403,   403,   400,   403,   403)),
+    "insight/obstacles/<int:pk>/merge/": ("get", R("insight:obstacle-merge", lambda w: w.task.obstacle_id), None,
+                                          (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403,   403)),
+    "insight/silent/": ("get", R("insight:silent-list"), None,
+                        (LOGIN, 403,   403,   403,   200,   200,   200,   200,   200,   403)),
+    "insight/samples/": ("get", R("insight:sample-list"), None,
+                         (LOGIN, 403,   403,   200,   403,   403,   403,   200,   200,   403)),
+    "insight/samples/<int:pk>/": ("get", R("insight:sample-detail", insight_matrix.sample), None,
+                                  (LOGIN, 403,   403,   200,   403,   403,   403,   200,   200,   403)),
+    "insight/samples/items/<int:pk>/record/": ("post", R("insight:sample-record", insight_matrix.sample_item), {},
+                                               (LOGIN, 403,   403,   400,   403,   403,   403,   400,   403,   403)),
+    "insight/issues/": ("get", R("insight:issue-list"), None,
+                        (LOGIN, 403,   403,   403,   403,   403,   403,   200,   200,   403)),
+    "insight/issues/new/": ("get", R("insight:issue-create"), None,
+                            (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403,   403)),
+    "insight/issues/<int:pk>/": ("get", R("insight:issue-detail", insight_matrix.issue), None,
+                                 (LOGIN, 403,   403,   403,   403,   403,   403,   200,   200,   403)),
+    "insight/report/": ("get", R("insight:report"), None,
+                        (LOGIN, 403,   403,   403,   403,   403,   403,   200,   200,   403)),
+    "insight/report.pdf": ("get", R("insight:report-pdf"), None,
+                           (LOGIN, 403,   403,   403,   403,   403,   403,   200,   200,   403)),
     # REST API: sessions here (integration keys are tested in tests/api); no
     # credentials is 401, a signed-in user without a desk role 403
     "api/schema/": ("get", R("api:schema"), None,
