@@ -27,6 +27,9 @@ from approvals.choices import TaskState
 from approvals.downloads import private_file_response
 from approvals.models import Task
 from cms.selectors import cited_pages_prefetch
+from letters import selectors as letter_selectors
+from letters.models import Letter
+from letters.views import pdf_response
 
 from . import forms, services, throttles
 from .models import Enterprise
@@ -176,6 +179,24 @@ def attachment_download(request, pk: int):
     """A file of the user's own obstacles, as a download, never inline."""
     attachment = get_object_or_404(selectors.portal_attachments(request.user), pk=pk)
     return private_file_response(attachment)
+
+
+@login_required
+def letter_list(request):
+    """The status letters the office sent the current enterprise."""
+    enterprise, granted = _portal(request)
+    page = Paginator(letter_selectors.letters_of_enterprise(enterprise), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "portal/letter_list.html",
+                  _context(request, enterprise, granted, page=page))
+
+
+@login_required
+def letter_download(request, pk: int):
+    """A letter of one of the user's enterprises; any other letter is a 404."""
+    letter = get_object_or_404(
+        Letter.objects.filter(enterprise__in=selectors.portal_enterprises(request.user)), pk=pk)
+    return pdf_response(letter, letter.download_name)
 
 
 # ------------------------------------------------------------------ colleagues

@@ -13,6 +13,8 @@ urlpatterns = [
     path("obstacles/<int:pk>/rate/", portal.obstacle_rate_view, name="obstacle-rate"),
     path("obstacles/<int:pk>/dispute/", portal.obstacle_dispute_view, name="obstacle-dispute"),
     path("attachments/<int:pk>/", portal.attachment_download, name="attachment-download"),
+    path("letters/", portal.letter_list, name="letter-list"),
+    path("letters/<int:pk>/download/", portal.letter_download, name="letter-download"),
     path("members/", portal.member_list, name="member-list"),
     path("members/<int:pk>/remove/", portal.member_remove_view, name="member-remove"),
     path("invitations/<int:pk>/revoke/", portal.invitation_revoke_view,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from approvals import selectors as task_selectors
 from approvals.permissions import is_staff_member
+from letters.permissions import can_write_letter
 
 from . import importing, selectors, services
 from .forms import EnterpriseFilterForm, EnterpriseForm, ImportUploadForm, InvitationForm
@@ -62,6 +63,7 @@ def enterprise_detail(request, pk: int):
         "can_change": can_enterprise(request.user, "change", enterprise),
         "can_record": can_enterprise(request.user, "record_obstacle", enterprise),
         "can_accounts": can_approve_accounts(request.user, enterprise),
+        "can_letter": can_write_letter(request.user, enterprise),
     })
 
 

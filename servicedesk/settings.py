@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "visits",
     "approvals",
     "cms",
+    "letters",
     "insight",
     "notifications",
     "api",
@@ -207,6 +208,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Obstacle attachments, import uploads and letters: never under a public URL,
 # served only by permission-checked views.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
+# The GB2312 subset of Noto Sans CJK SC the letters embed (`make fonts` builds it).
+LETTER_FONT_DIR = env.path("LETTER_FONT_DIR", default=VAR_DIR / "fonts")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -272,6 +275,11 @@ DESK = {
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
+    # status letters: 营商服函〔2026〕0001号; bulletins: 营商督通〔2026〕1号
+    "LETTER_REFERENCE_PREFIX": env("LETTER_REFERENCE_PREFIX", default="营商服函"),
+    "BULLETIN_REFERENCE_PREFIX": env("BULLETIN_REFERENCE_PREFIX", default="营商督通"),
+    # letters one Celery task of a batch writes before handing on
+    "LETTER_BATCH_CHUNK": env.int("LETTER_BATCH_CHUNK", default=50),
     # silent-task ladder: working days without an event (the last rung goes to the head)
     "SILENT_LADDER": env.list("SILENT_LADDER", cast=int, default=[5, 10, 20]),
     # share of the week's closed tasks called back again (销号抽查)

@@ -52,6 +52,7 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("visits/", include("visits.urls")),
     path("portal/", include("enterprises.portal_urls")),
+    path("letters/", include("letters.urls")),
     path("insight/", include("insight.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),

@@ -35,7 +35,9 @@ from approvals import services as task_services
 from approvals.choices import ApprovalKind
 from approvals.models import ApprovalRequest, Attachment
 from enterprises import services as account_services
+from letters.models import Bulletin, Letter
 from tests.factories import LiaisonFactory, MembershipFactory, TaskFactory
+from tests.letters import matrix as lm
 from tests.insight import matrix as insight_matrix
 from visits import services as visit_services
 from visits.models import VisitAttachment
@@ -166,6 +168,10 @@ TABLE: dict[str, tuple] = {
                                            (LOGIN, 400,   404,   403,   403,   403,   403,   403,   403,   403)),
     "portal/attachments/<int:pk>/": ("get", R("portal:attachment-download", lambda w: w.attachment.pk), None,
                                      (LOGIN, 200,   404,   404,   404,   404,   404,   404,   404,   404)),
+    "portal/letters/": ("get", R("portal:letter-list"), None,
+                        (LOGIN, 200,   200,   403,   403,   403,   403,   403,   403,   403)),
+    "portal/letters/<int:pk>/download/": ("get", R("portal:letter-download", lambda w: lm.letter(w).pk), None,
+                                          (LOGIN, 200,   404,   404,   404,   404,   404,   404,   404,   404)),
     "portal/members/": ("get", R("portal:member-list"), None,
                         (LOGIN, 200,   200,   403,   403,   403,   403,   403,   403,   403)),
     "portal/members/<int:pk>/remove/": ("post", R("portal:member-remove", lambda w: w.colleague.pk), {},
@@ -201,6 +207,33 @@ TABLE: dict[str, tuple] = {
                                    (LOGIN, 403,   403,   403,   403,   403,   403,   GO,    403,   403)),
     "kpis/": ("get", R("approvals:kpis"), None,
               (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
+    # status letters: staff by role (A's liaison, A's department, all for the
+    # coordinator and leader), batches for the coordinator, bulletins for the
+    # coordinator and leader; the verification page is public
+    "letters/": ("get", R("letters:letter-list"), None,
+                 (LOGIN, 403,   403,   200,   200,   200,   200,   200,   200,   403)),
+    "letters/new/<int:enterprise_pk>/": ("get", R("letters:letter-create", lambda w: w.a.pk), None,
+                                         (LOGIN, 403,   404,   200,   403,   403,   403,   200,   403,   404)),
+    "letters/<int:pk>/": ("get", R("letters:letter-detail", lambda w: lm.letter(w).pk), None,
+                          (LOGIN, 404,   404,   200,   200,   404,   200,   200,   200,   404)),
+    "letters/<int:pk>/download/": ("get", R("letters:letter-download", lambda w: lm.letter(w).pk), None,
+                                   (LOGIN, 404,   404,   200,   200,   404,   200,   200,   200,   404)),
+    "letters/verify/<str:token>/": ("get", R("letters:verify", lm.token), None,
+                                    (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    "letters/batches/": ("get", R("letters:batch-list"), None,
+                         (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403,   403)),
+    "letters/batches/<int:pk>/": ("get", R("letters:batch-detail", lambda w: lm.batch(w).pk), None,
+                                  (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403,   403)),
+    "letters/batches/<int:pk>/cancel/": ("post", R("letters:batch-cancel", lambda w: lm.batch(w).pk), {},
+                                         (LOGIN, 403,   403,   403,   403,   403,   403,   GO,    403,   403)),
+    "letters/batches/<int:pk>/resume/": ("post", R("letters:batch-resume", lambda w: lm.batch(w).pk), {},
+                                         (LOGIN, 403,   403,   403,   403,   403,   403,   GO,    403,   403)),
+    "letters/batches/<int:pk>/letters.zip": ("get", R("letters:batch-download", lambda w: lm.batch(w).pk), None,
+                                             (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403,   403)),
+    "letters/bulletins/": ("get", R("letters:bulletin-list"), None,
+                           (LOGIN, 403,   403,   403,   403,   403,   403,   200,   200,   403)),
+    "letters/bulletins/<int:pk>/download/": ("get", R("letters:bulletin-download", lambda w: lm.bulletin(w).pk), None,
+                                             (LOGIN, 403,   403,   403,   403,   403,   403,   200,   200,   403)),
     # integrity and insight (#10): appeals by the task's department, decided by a
     # coordinator; district-wide pages for the office and leaders
     "insight/tasks/<int:pk>/appeal/": ("get", R("insight:appeal-create", lambda w: w.task.pk), None,
@@ -263,7 +296,8 @@ TABLE: dict[str, tuple] = {
 
 @pytest.fixture
 def private_storage(tmp_path, monkeypatch):
-    for field in (Attachment._meta.get_field("file"), VisitAttachment._meta.get_field("file")):
+    for field in (Attachment._meta.get_field("file"), VisitAttachment._meta.get_field("file"),
+                  Letter._meta.get_field("file"), Bulletin._meta.get_field("file")):
         monkeypatch.setattr(field, "storage", FileSystemStorage(location=tmp_path))
     return tmp_path
 

@@ -1,0 +1,129 @@
+"""HTML of the letters and bulletins, ready for ``letters.pdf.render_pdf``:
+the verification token and QR code, the words a firm reads, the template
+context. Rendering is kept apart from the services so the bench and the tests
+can time the render alone."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core import signing
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+import segno
+
+from approvals.choices import TaskState
+from approvals.selectors_portal import PLAIN_STATUS
+
+from . import pdf, selectors
+
+VERIFY_SALT = "letters.verify"
+
+# What happens next, in the firm's words, by the lead task's state.
+NEXT_STEP = {
+    TaskState.SUBMITTED: gettext_lazy("The office passes it to the responsible department"),
+    TaskState.ASSIGNED: gettext_lazy("The department accepts it and starts work"),
+    TaskState.IN_PROGRESS: gettext_lazy("The department resolves it by the deadline"),
+    TaskState.RESOLVED: gettext_lazy("Please rate the result in the firm portal"),
+    TaskState.CLOSING: gettext_lazy("Awaiting the close-out sign-off"),
+    TaskState.CLOSED: gettext_lazy("Nothing more to do"),
+    TaskState.REJECTED: gettext_lazy("Contact your liaison officer if you disagree"),
+}
+
+
+def verification_token(number_key: str) -> str:
+    """A signed ``year-number`` (e.g. ``2026-17``): short enough for a small
+    QR code, unforgeable without SECRET_KEY, and known before the PDF exists
+    (the page then shows the SHA-256 of the archived file)."""
+    return signing.Signer(salt=VERIFY_SALT).sign(number_key)
+
+
+def verification_key(token: str) -> tuple[int, int]:
+    """``(year, number)`` from a token; ``signing.BadSignature`` if tampered."""
+    value = signing.Signer(salt=VERIFY_SALT).unsign(token)
+    year, number = value.split("-", 1)
+    return int(year), int(number)
+
+
+def verification_url(token: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("letters:verify",
+                                                                args=[token])
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code (no data: URL for the fetcher to allow)."""
+    return segno.make(url, error="m", micro=False).svg_inline(scale=2, border=2)
+
+
+def chinese_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def page_counter_css() -> str:
+    """The CSS ``content`` value of the page footer, 第 1 页 共 2 页."""
+    return _("Page %(page)s of %(pages)s") % {
+        "page": '" counter(page) "', "pages": '" counter(pages) "'}
+
+
+def _common(reference: str, issued_on: date) -> dict:
+    return {
+        "font_face_css": pdf.font_face_css(), "font_stack": pdf.FONT_STACK,
+        "page_counter": page_counter_css(), "reference": reference,
+        "issued_on": chinese_date(issued_on), "office": settings.DESK["OFFICE_NAME"],
+        "office_address": settings.DESK["OFFICE_ADDRESS"],
+        "office_phone": settings.DESK["OFFICE_PHONE"],
+    }
+
+
+def _summary(rows) -> dict:
+    counts = {"total": len(rows), "handling": 0, "resolved": 0, "closed": 0, "rejected": 0,
+              "waiting": 0}
+    for r in rows:
+        if r.state == TaskState.SUBMITTED:
+            counts["waiting"] += 1
+        elif r.state in (TaskState.ASSIGNED, TaskState.IN_PROGRESS):
+            counts["handling"] += 1
+        elif r.state in (TaskState.RESOLVED, TaskState.CLOSING):
+            counts["resolved"] += 1
+        elif r.state == TaskState.CLOSED:
+            counts["closed"] += 1
+        else:
+            counts["rejected"] += 1
+    return counts
+
+
+def letter_html(*, enterprise, rows, reference: str, token: str, issued_on: date) -> str:
+    """The status letter's HTML (call inside ``translation.override``)."""
+    for r in rows:
+        r.plain_status = PLAIN_STATUS.get(r.state, r.get_state_display())
+        r.next_step = NEXT_STEP.get(r.state, "")
+        r.deadline_text = chinese_date(r.deadline_on) if r.deadline_on else ""
+    liaison = selectors.current_liaison(enterprise)
+    url = verification_url(token)
+    return render_to_string("letters/letter_pdf.html", {
+        **_common(reference, issued_on), "enterprise": enterprise, "rows": rows,
+        "counts": _summary(rows), "liaison": liaison,
+        "liaison_name": (liaison.staff.profile.display_name or liaison.staff.get_username())
+        if liaison else "",
+        "liaison_phone": (liaison.staff.profile.office_phone if liaison else "")
+        or settings.DESK["OFFICE_PHONE"],
+        "qr": qr_svg(url), "verify_url": url,
+    })
+
+
+def bulletin_html(*, data: dict, reference: str, issued_on: date) -> str:
+    start, end = (date.fromisoformat(d) for d in data["period"])
+    prev_start, prev_end = (date.fromisoformat(d) for d in data["previous"])
+    return render_to_string("letters/bulletin_pdf.html", {
+        **_common(reference, issued_on), "data": data,
+        "period": f"{chinese_date(start)}—{chinese_date(end)}",
+        "previous": f"{chinese_date(prev_start)}—{chinese_date(prev_end)}",
+    })
+
+
+def render(html: str) -> bytes:
+    return pdf.render_pdf(html)
