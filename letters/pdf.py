@@ -32,6 +32,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 
 logger = logging.getLogger(__name__)
+# WeasyPrint logs seven INFO lines per document: 140,000 lines for a batch
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # Relative URLs in our templates resolve against this base; the host can never
 # be reached on the network (RFC 2606 reserves .invalid), the fetcher maps it.
