@@ -21,15 +21,36 @@ from dataclasses import dataclass, field
 import jieba
 
 MAX_DF = 0.5
+MIN_DOCS_FOR_MAX_DF = 20
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 STOP = frozenset(
     "的 了 和 与 及 或 在 是 为 被 对 等 已 未 仍 也 都 就 将 把 向 从 由 于 其 该 这 那 "
     "一个 我们 企业 公司 问题 反映 需要 没有 目前 进行 相关 情况".split())
 
 
+# Words of the desk's trade that jieba's general dictionary splits wrongly
+# ("用电报装" as 用/电报/装): added once per process.
+DOMAIN_WORDS = (
+    "用电", "用水", "用气", "报装", "增容", "勘查", "规划条件", "施工许可", "联合验收",
+    "竣工验收", "不动产", "产权证", "环评", "排污许可", "消防验收", "土地摘牌", "供电公司",
+    "燃气公司", "配套费", "补正", "容缺", "一网通办", "营业执照", "社保", "公积金",
+    "退税", "留抵", "融资", "贷款", "担保", "账款", "拖欠", "人才公寓", "入学",
+)
+_ready = False
+
+
+def _dictionary() -> None:
+    global _ready
+    if not _ready:
+        for word in DOMAIN_WORDS:
+            jieba.add_word(word, freq=200000)
+        _ready = True
+
+
 def tokens(text: str) -> list[str]:
     """jieba words of ``text`` that carry meaning: at least two characters or one
     Chinese character that is not a stop word; no numbers or punctuation."""
+    _dictionary()
     return [w for w in jieba.lcut(text, HMM=False)
             if _WORD.search(w) and w not in STOP and (len(w) > 1 or "\u4e00" <= w <= "\u9fff")]
 
@@ -51,7 +72,8 @@ def _vectors(docs: list[Counter]) -> list[dict[str, float]]:
     df: Counter = Counter()
     for d in docs:
         df.update(d.keys())
-    limit = max(2, MAX_DF * n)
+    # a handful of texts has no stop words to learn: keep every term
+    limit = MAX_DF * n if n >= MIN_DOCS_FOR_MAX_DF else n
     idf = {t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items() if c <= limit}
     out = []
     for d in docs:

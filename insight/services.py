@@ -60,9 +60,10 @@ def silent_scan(*, today: date | None = None) -> dict[int, int]:
     """Flag open tasks with no event for the ladder's working days.
 
     Set-wise: one query reads the open tasks whose last event is older than the
-    first rung (the (task, created_at) event index answers each), one reads the
-    heads of their departments, one ``bulk_create`` writes the new rungs; the
-    unique (task, last event, rung) makes a second run write nothing. Of the
+    first rung, with the highest rung already written for this silence (the
+    (task, created_at) event index and the reminders' unique index answer each),
+    one reads the heads of their departments, one ``bulk_create`` writes the new
+    rungs; the unique (task, last event, rung) makes a second run write nothing. Of the
     rungs a task reaches at once, only the highest names a recipient: the owner
     (the head when there is none) before the last rung, the department head at
     the last. Returns {rung: reminders written}."""
@@ -70,29 +71,32 @@ def silent_scan(*, today: date | None = None) -> dict[int, int]:
     rungs = ladder()
     bounds = {r: silent_since_bound(today, r) for r in rungs}
     last = TaskEvent.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk")
+    # the highest rung already written for this silence: the ladder writes
+    # every rung it passes, so the next rungs are those above it
+    reached = SilentNudge.objects.filter(task=OuterRef("pk"), last_event=OuterRef("last_id"))
     rows = list(
         Task.objects.filter(state__in=OPEN_STATES)
-        .annotate(last_id=Subquery(last.values("pk")[:1]),
-                  last_at=Subquery(last.values("created_at")[:1]))
+        .annotate(last_at=Subquery(last.values("created_at")[:1]))
         .filter(last_at__lt=bounds[rungs[0]])
-        .values_list("pk", "last_id", "last_at", "owner_id", "department_id")
+        .annotate(last_id=Subquery(last.values("pk")[:1]))
+        .annotate(top=Subquery(reached.order_by("-rung").values("rung")[:1]))
+        .order_by()
+        .values_list("pk", "last_id", "last_at", "owner_id", "department_id", "top")
     )
-    done = set(SilentNudge.objects.filter(
-        task_id__in=[r[0] for r in rows]).values_list("task_id", "last_event_id", "rung"))
     heads = _heads({r[4] for r in rows if r[4]})
     now = timezone.now()
     new: list[SilentNudge] = []
-    for pk, last_id, last_at, owner_id, dept_id in rows:
-        reached = [r for r in rungs if last_at < bounds[r] and (pk, last_id, r) not in done]
-        for r in reached:
-            top = r == reached[-1]
+    for pk, last_id, last_at, owner_id, dept_id, top_done in rows:
+        reached_now = [r for r in rungs if last_at < bounds[r] and r > (top_done or 0)]
+        for r in reached_now:
+            top = r == reached_now[-1]
             to_head = r == rungs[-1] or owner_id is None
             recipient = (heads.get(dept_id) if to_head else owner_id) if top else None
             new.append(SilentNudge(task_id=pk, last_event_id=last_id, rung=r,
                                    recipient_id=recipient, is_to_head=to_head and top,
                                    # a lower rung passed in the same scan is not sent
                                    delivered_at=None if top else now))
-    SilentNudge.objects.bulk_create(new, ignore_conflicts=True)
+    SilentNudge.objects.bulk_create(new, ignore_conflicts=True, batch_size=5000)
     counts = dict.fromkeys(rungs, 0)
     for n in new:
         counts[n.rung] += 1
