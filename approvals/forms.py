@@ -281,6 +281,15 @@ class LedgerFilterForm(forms.Form):
                                     widget=forms.DateInput(attrs={"type": "date"}))
     received_to = forms.DateField(label=_("Received to"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
+    # the dashboards link here with these: resolved in a period, rating, overdue now
+    resolved_from = forms.DateField(label=_("Resolved from"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    resolved_to = forms.DateField(label=_("Resolved to"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    rating = forms.TypedChoiceField(label=_("Rating"), required=False, coerce=int,
+                                    empty_value=None,
+                                    choices=[("", _("All")), *Rating.choices])
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     role = forms.ChoiceField(label=_("Tasks"), required=False, initial=TaskRole.LEAD, choices=[
         (TaskRole.LEAD, _("Lead tasks")), (TaskRole.CO, _("Co-handling tasks")),
         ("all", _("All tasks")),
@@ -295,6 +304,9 @@ class LedgerFilterForm(forms.Form):
         lo, hi = data.get("received_from"), data.get("received_to")
         if lo and hi and lo > hi:
             self.add_error("received_to", _("The end of the period is before its start."))
+        lo, hi = data.get("resolved_from"), data.get("resolved_to")
+        if lo and hi and lo > hi:
+            self.add_error("resolved_to", _("The end of the period is before its start."))
         return data
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "letters",
     "insight",
     "notifications",
+    "dashboards",
     "api",
     # Wagtail
     "wagtail.contrib.forms",
@@ -273,6 +274,8 @@ DESK = {
     "LEDGER_GREEN_CACHE_SECONDS": env.int(
         "LEDGER_GREEN_CACHE_SECONDS", default=0 if TESTING else 60),
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
+    # how old the leaders' dashboard figures may be (any task event drops them)
+    "DASHBOARD_CACHE_SECONDS": env.int("DASHBOARD_CACHE_SECONDS", default=120),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
     # status letters: 营商服函〔2026〕0001号; bulletins: 营商督通〔2026〕1号

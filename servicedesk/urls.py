@@ -55,6 +55,7 @@ urlpatterns = [
     path("letters/", include("letters.urls")),
     path("insight/", include("insight.urls")),
     path("notifications/", include("notifications.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("api/", include("api.urls")),
     path("open311/v2/", include("api.open311_urls")),
     path("", include("approvals.urls")),

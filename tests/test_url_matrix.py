@@ -207,6 +207,13 @@ TABLE: dict[str, tuple] = {
                                    (LOGIN, 403,   403,   403,   403,   403,   403,   GO,    403,   403)),
     "kpis/": ("get", R("approvals:kpis"), None,
               (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
+    # dashboards (#9): leaders and coordinators, a head for their department
+    "dashboards/": ("get", R("dashboards:overview"), None,
+                    (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
+    "dashboards/tables.xlsx": ("get", R("dashboards:tables-export"), None,
+                               (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
+    "dashboards/ledger.xlsx": ("get", R("dashboards:ledger-export"), None,
+                               (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
     # status letters: staff by role (A's liaison, A's department, all for the
     # coordinator and leader), batches for the coordinator, bulletins for the
     # coordinator and leader; the verification page is public
