@@ -207,6 +207,16 @@ TABLE: dict[str, tuple] = {
                                    (LOGIN, 403,   403,   403,   403,   403,   403,   GO,    403,   403)),
     "kpis/": ("get", R("approvals:kpis"), None,
               (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
+    # notifications: every signed-in user's own inbox (another user's row or a
+    # missing one is 404; tests/notifications has the owner's side)
+    "notifications/": ("get", R("notifications:inbox"), None,
+                       (LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    "notifications/<int:pk>/read/": ("post", R("notifications:notification-read", 987654), {},
+                                     (LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404)),
+    "notifications/read-all/": ("post", R("notifications:read-all"), {},
+                                (LOGIN, GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO)),
+    "notifications/preferences/": ("get", R("notifications:preferences"), None,
+                                   (LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200)),
     # dashboards (#9): leaders and coordinators, a head for their department
     "dashboards/": ("get", R("dashboards:overview"), None,
                     (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
