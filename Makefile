@@ -11,7 +11,7 @@ PIP := $(VENV)/bin/pip
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext poppler-utils
 DEV_ENV := DEBUG=1
 
-.PHONY: help run test test-celery test-fast lint messages-extract system-deps venv deps dev-deps messages migrate demo bench clean
+.PHONY: help run test test-celery test-fast lint messages-extract system-deps venv deps dev-deps messages migrate demo bench clean fonts
 
 help:
 	@echo "make run          install what is missing, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -55,11 +55,16 @@ migrate: deps
 demo: migrate
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-run: system-deps deps messages demo
+# The GB2312 subset of Noto Sans CJK SC that status letters embed (letters/fonts.py):
+# built once into var/fonts (about 30 s), skipped when present.
+fonts: system-deps deps
+	$(DEV_ENV) $(PY) manage.py letter_fonts
+
+run: system-deps deps messages fonts demo
 	@echo "Serving the desk at http://127.0.0.1:8000/desk/ with a Celery worker and beat (Ctrl-C stops all)."
 	$(DEV_ENV) $(VENV)/bin/honcho start -f Procfile
 
-test: system-deps dev-deps
+test: system-deps dev-deps fonts
 	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -i .venv -i var -v0
 	$(PY) -m pytest -p no:cacheprovider -n 2 -m "not redis" $(PYTEST_ARGS)
 

@@ -96,13 +96,19 @@ def _summary(rows) -> dict:
     return counts
 
 
-def letter_html(*, enterprise, rows, reference: str, token: str, issued_on: date) -> str:
-    """The status letter's HTML (call inside ``translation.override``)."""
+_LOOKUP = object()
+
+
+def letter_html(*, enterprise, rows, reference: str, token: str, issued_on: date,
+                liaison=_LOOKUP) -> str:
+    """The status letter's HTML (call inside ``translation.override``).
+    ``liaison`` is looked up unless given (the bench renders without a DB)."""
     for r in rows:
         r.plain_status = PLAIN_STATUS.get(r.state, r.get_state_display())
         r.next_step = NEXT_STEP.get(r.state, "")
         r.deadline_text = chinese_date(r.deadline_on) if r.deadline_on else ""
-    liaison = selectors.current_liaison(enterprise)
+    if liaison is _LOOKUP:
+        liaison = selectors.current_liaison(enterprise)
     url = verification_url(token)
     return render_to_string("letters/letter_pdf.html", {
         **_common(reference, issued_on), "enterprise": enterprise, "rows": rows,
