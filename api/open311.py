@@ -21,6 +21,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET  # building XML only; nothing here parses it
 from datetime import datetime, time, timedelta
 
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -322,6 +323,12 @@ class RequestListCreate(Open311View):
                "service_notice": str(selectors.PLAIN_STATUS[task.state]),
                "account_id": None}
         return Response([row], status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def not_found(request, rest: str) -> JsonResponse:
+    """A path under /open311/v2/ that GeoReport does not define (or a format
+    other than json and xml): a GeoReport error in JSON."""
+    return JsonResponse(_error_list(_("Not found."), 404), status=404, safe=False)
 
 
 class RequestDetail(Open311View):

@@ -15,4 +15,6 @@ urlpatterns = [
     path("requests.<fmt311:fmt>", open311.RequestListCreate.as_view(), name="request-list"),
     path("requests/<int:pk>.<fmt311:fmt>", open311.RequestDetail.as_view(),
          name="request-detail"),
+    # anything else is a GeoReport error, not the site's HTML page
+    path("<path:rest>", open311.not_found, name="not-found"),
 ]

@@ -42,8 +42,9 @@ def default_title(description: str) -> str:
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    default_department = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    default_department = serializers.SlugRelatedField(slug_field="name", read_only=True,
+                                                      allow_null=True)
 
     class Meta:
         model = ObstacleCategory

@@ -18,4 +18,6 @@ urlpatterns = [
     path("v1/categories/", views.CategoryList.as_view(), name="category-list"),
     path("v1/enterprises/", views.EnterpriseLookup.as_view(), name="enterprise-lookup"),
     path("v1/webhook/", views.WebhookView.as_view(), name="webhook"),
+    # anything else under /api/ is a JSON 404, not the site's HTML page
+    path("<path:rest>", views.not_found, name="not-found"),
 ]

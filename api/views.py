@@ -5,6 +5,7 @@ field, 401/403/404/409/429 as fitting, never a 500."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -195,6 +196,12 @@ class WebhookView(ApiMixin, generics.RetrieveUpdateAPIView):
     def perform_update(self, serializer):
         services.integration_webhook_set(integration=serializer.instance,
                                          url=serializer.validated_data["webhook_url"])
+
+
+def not_found(request, rest: str) -> JsonResponse:
+    """A path under /api/ that matches no endpoint (``/api/v1/obstacles/abc/``):
+    the API's own 404 body, so clients always get JSON."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 class SwaggerView(SpectacularSwaggerSplitView):
