@@ -164,8 +164,10 @@ def _colours(ov: Overview, links: Links) -> Figure:
         href = links.received(colour=colour.value)
         table.add(Cell(colour.label, href), Cell(ov.colours[colour.value], href))
     table.total(_("Total"), Cell(sum(ov.colours.values()), links.received()))
+    # the chart's axis has room for the colour's name; the table says what it means
+    short = {"yellow": _("Yellow"), "red": _("Red"), "green": _("Green"), "grey": _("Grey")}
     chart = _bar_chart(
-        [str(c.label) for c in Colour], [ov.colours[c.value] for c in Colour],
+        [short[c.value] for c in Colour], [ov.colours[c.value] for c in Colour],
         [r[1].href for r in table.rows], name=_("Obstacles"),
         colors=[COLOUR_HEX[c.value] for c in Colour])
     return Figure("colours", _("Three-colour ledger"), _(

@@ -27,7 +27,11 @@
       axisLabel: horizontal
         ? {interval: 0, width: Math.max(72, Math.min(160, el.clientWidth * 0.34)),
            overflow: "truncate"}
-        : {hideOverlap: true}
+        : many
+          ? {hideOverlap: true}
+          // a few categories: every label, wrapped to its share of the width
+          : {interval: 0, width: Math.max(40, el.clientWidth / spec.labels.length - 8),
+             overflow: "break"}
     };
     var valueAxis = {
       type: "value",
