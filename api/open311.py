@@ -312,7 +312,8 @@ class RequestListCreate(Open311View):
         phone = (data.get("phone") or "").strip()[:32]
         if errors:
             raise exceptions.ValidationError(errors)
-        full = description if not address else f"{description}\n\n{_('Address')}: {address}"
+        label = _("Address")
+        full = description if not address else f"{description}\n\n{label}: {address}"
         obstacle, created = services.integration_obstacle_submit(
             key=request.auth, enterprise=enterprise, category=category,
             title=default_title(description), description=full[:5000],
