@@ -52,6 +52,8 @@ def link(kind: str, data: dict, *, firm: bool = False) -> str:
             return reverse("approvals:task-detail", args=[data["task"]])
         if kind in (Kind.WEEKLY_REPORT, Kind.BELOW_QUOTA):
             return reverse("visits:weekly-report") + f"?week={data.get('week', '')}"
+        if kind == Kind.BULLETIN:
+            return reverse("letters:bulletin-list")
         if kind == Kind.CALENDAR_MISSING:
             return reverse("admin:approvals_holiday_changelist")
     except (NoReverseMatch, KeyError, TypeError, ValueError):
