@@ -167,6 +167,22 @@ def notify_events_job(event_ids: list[int]) -> int:
     return run.items
 
 
+def event_sweep_job() -> int:
+    """Catch up on task events whose notices were never queued (the broker was
+    down when the receiver ran): every event after the last sweep's high-water
+    mark goes through ``notify_events`` again; those already notified are
+    skipped by their keys. The first sweep only sets the mark."""
+    last = (JobRun.objects.filter(job="event_sweep", finished_at__isnull=False, errors=0)
+            .order_by("-pk").values_list("result", flat=True).first()) or {}
+    with record_job("event_sweep") as run, transaction.atomic():
+        top = TaskEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+        since = last.get("max_event", top)
+        run.items = notify_events(run, TaskEvent.objects.filter(pk__gt=since, pk__lte=top))
+        run.result = {"max_event": top}
+        _dispatch_on_commit(run)
+    return run.items
+
+
 # ------------------------------------------------------------------ the jobs
 
 

@@ -59,3 +59,8 @@ def create_monthly_bulletin_task() -> int:
 @shared_task(**JOB_OPTIONS)
 def sweep_pending_deliveries_task() -> int:
     return jobs.sweep_pending_job()
+
+
+@shared_task(**JOB_OPTIONS)
+def sweep_task_events_task() -> int:
+    return jobs.event_sweep_job()

@@ -77,4 +77,9 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.sweep_pending_deliveries_task",
         "schedule": 10 * 60,
     },
+    # task events whose notices could not be queued (broker down) are caught up
+    "sweep-task-events": {
+        "task": "notifications.tasks.sweep_task_events_task",
+        "schedule": 10 * 60,
+    },
 }

@@ -185,3 +185,23 @@ def test_event_fan_out_query_count_does_not_grow(n, dept, head, coordinator, lea
         created = jobs.notify_events_job(ids)
     assert created == 2 * n  # the head and the firm's user of each
     assert not sms.outbox
+
+
+def test_a_broker_outage_is_caught_up_by_the_event_sweep(monkeypatch, coordinator, head, dept,
+                                                         django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    jobs.event_sweep_job()  # the first sweep sets its mark
+
+    def down(ids):
+        raise OperationalError("broker down")
+
+    monkeypatch.setattr("notifications.tasks.notify_events_task.delay", down)
+    task = TaskFactory()
+    with django_capture_on_commit_callbacks(execute=True):  # the user's request succeeds
+        task_services.task_assign(task_id=task.pk, actor=coordinator, department=dept)
+    assert not Delivery.objects.exists()
+
+    assert jobs.event_sweep_job() == 1
+    assert Notification.objects.get(recipient=head).kind == Kind.TASK_ASSIGNED
+    assert jobs.event_sweep_job() == 0
