@@ -129,11 +129,12 @@ def test_one_obstacle_scope_refuses_another_firms_obstacle(firm_with_obstacles, 
 
 
 def test_one_letter_renders_in_under_two_seconds(firm_with_obstacles):
-    """A lost HarfBuzz fast path (fontTools subsetting: ~8 s) fails here."""
+    """A lost HarfBuzz fast path (fontTools subsetting: ~8 s) fails here. CPU
+    time, not wall time: a machine busy with other work must not fail it."""
     services.letter_create(enterprise=firm_with_obstacles)  # warm: fonts loaded once
-    started = time.perf_counter()
+    started = time.process_time()
     services.letter_create(enterprise=firm_with_obstacles)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_a_firm_without_a_liaison_is_given_the_office_phone(dept, settings):
