@@ -9,14 +9,18 @@ PIP := $(VENV)/bin/pip
 # Debian packages: WeasyPrint's Pango, a CJK font, gettext (compilemessages),
 # poppler-utils (pdftoppm/pdftotext for looking at letters).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext poppler-utils
+# `make test-e2e` only: the browser Playwright drives (never `playwright install`).
+E2E_SYSTEM_PACKAGES := chromium
 DEV_ENV := DEBUG=1
 
-.PHONY: help run test test-celery test-fast lint messages-extract system-deps venv deps dev-deps messages migrate demo bench clean fonts
+.PHONY: help run run-prod test test-celery test-e2e test-fast lint messages-extract system-deps venv deps dev-deps messages migrate demo bench clean fonts
 
 help:
 	@echo "make run          install what is missing, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test         install test dependencies and run the test suite (pytest)"
 	@echo "make test-celery  the Celery tests against a real worker (CELERY_BROKER_URL)"
+	@echo "make test-e2e     journeys, accessibility and keyboard in headless chromium"
+	@echo "make run-prod     gunicorn + Celery worker and beat on PostgreSQL and Redis (JSON logs)"
 	@echo "make lint         ruff, makemigrations --check, manage.py check"
 	@echo "make bench        city-scale figures (see bench/README.md)"
 
@@ -66,10 +70,45 @@ run: system-deps deps messages fonts demo
 
 test: system-deps dev-deps fonts
 	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -i .venv -i var -v0
-	$(PY) -m pytest -p no:cacheprovider -n 2 -m "not redis" $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider -n 2 -m "not redis and not e2e" $(PYTEST_ARGS)
 
 test-fast: dev-deps
-	$(PY) -m pytest -x -q -m "not redis" $(PYTEST_ARGS)
+	$(PY) -m pytest -x -q -m "not redis and not e2e" $(PYTEST_ARGS)
+
+# Real-browser journeys and accessibility (tests/e2e/): Debian's chromium driven
+# by Playwright against gunicorn on a fresh demo database (SQLite under var/e2e/);
+# a screenshot of every step under var/e2e/shots/. Separate from `make test`: it
+# needs the browser, and one server for the whole run rather than -n 2.
+test-e2e: system-deps dev-deps fonts
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(E2E_SYSTEM_PACKAGES)"
+	$(DEV_ENV) $(PY) manage.py compilemessages -l zh_Hans -i .venv -i var -v0
+	$(PY) -m pytest -p no:cacheprovider -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Production on this machine: gunicorn (gunicorn.conf.py), a Celery worker and
+# beat (Procfile.prod) on PostgreSQL and Redis, which must be running; JSON logs.
+# The database is created when missing and migrated; PROD_DEMO=1 loads the demo
+# users. No TLS proxy here, so the HTTPS redirect is off unless PROD_SSL_REDIRECT=True.
+PROD_DB ?= servicedesk
+PROD_DATABASE_URL ?= postgres://root@127.0.0.1:5432/$(PROD_DB)
+PROD_REDIS ?= redis://127.0.0.1:6379
+PROD_SSL_REDIRECT ?= False
+PROD_DEMO ?= 0
+PROD_ENV = DEBUG=False TESTING=False DATABASE_URL=$(PROD_DATABASE_URL) \
+  CELERY_BROKER_URL=$(PROD_REDIS)/0 CACHE_URL=$(PROD_REDIS)/1 CONN_MAX_AGE=60 \
+  SECRET_KEY="$$(cat var/prod-secret-key)" SECURE_SSL_REDIRECT=$(PROD_SSL_REDIRECT) \
+  ALLOWED_HOSTS=127.0.0.1,localhost LOG_FORMAT=json
+
+run-prod: system-deps deps messages fonts
+	@pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1; }
+	@redis-cli -u $(PROD_REDIS) ping >/dev/null || { echo "Redis is not answering at $(PROD_REDIS)"; exit 1; }
+	@test -s var/prod-secret-key || { umask 077; $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/prod-secret-key; }
+	$(PY) -c "import sys; from bench.common import ensure_database; ensure_database(sys.argv[1])" "$(PROD_DATABASE_URL)"
+	$(PROD_ENV) $(PY) manage.py migrate --no-input -v1
+	$(PROD_ENV) $(PY) manage.py collectstatic --no-input -v0
+	@if [ "$(PROD_DEMO)" = 1 ]; then $(PROD_ENV) $(PY) manage.py seed_demo; fi
+	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level ERROR
+	@echo "Serving http://127.0.0.1:8000/ with gunicorn, a Celery worker and beat (Ctrl-C stops all)."
+	$(PROD_ENV) $(VENV)/bin/honcho start -f Procfile.prod
 
 test-celery: system-deps dev-deps
 	$(PY) -m pytest -p no:cacheprovider -m redis $(PYTEST_ARGS)
