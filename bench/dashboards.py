@@ -1,0 +1,198 @@
+"""Figures of the leaders' dashboards (#9) on a database filled by ``bench.generate``.
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench python -m bench.dashboards
+
+(a) ``/dashboards/`` through Django's test Client logged in as a leader: this
+month (the default), this year, and the busiest department's view for a head;
+each cold (the figures' cache dropped before every request, so every figure is
+queried) and warm (served from the cache); median, p95, max and the SQL
+queries of one request. (b) ``/dashboards/ledger.xlsx?role=all``: the newest
+100,000 tasks streamed into a write-only workbook; wall time, size, the peak
+of Python allocations (tracemalloc) and the process's peak RSS before and after.
+
+Targets (issue #9): the overview p95 < 500 ms with a constant number of
+queries; the 100,000-row export < 30 s without holding the rows in memory.
+Exits 1 when one is missed. Nothing is written to the database except the
+test Client's session and the audit line of the download, which is rolled
+back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+
+from bench.common import configure, database_name
+from bench.run import load, percentile, reference_cpu_ms
+
+TARGET_P95_MS = 500
+TARGET_EXPORT_S = 30
+
+
+def parse(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.dashboards", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per case")
+    parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--verify", action="store_true",
+                        help="read the exported workbook back and count its rows (slow)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse(argv)
+    url = configure(create_database=False)
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        sys.exit(f"bench: {database_name(url)} has unapplied migrations")
+    missed = Bench(args, url).run()
+    if missed:
+        print("MISSED: " + "; ".join(missed))
+        sys.exit(1)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+class Bench:
+    def __init__(self, args, url):
+        from django.contrib.auth import get_user_model
+        from django.db.models import Count
+        from django.test import Client
+
+        from approvals.choices import Role
+        from approvals.models import Profile, Task
+
+        self.args, self.url = args, url
+        users = get_user_model().objects
+        self.leader = users.filter(groups__name=Role.LEADER).order_by("pk").first()
+        if self.leader is None:
+            sys.exit("bench: no leader in the database; run python -m bench.generate")
+        busiest = (Task.objects.values("department").exclude(department=None)
+                   .annotate(n=Count("pk")).order_by("-n")
+                   .values_list("department", flat=True).first())
+        head_id = (Profile.objects.filter(department=busiest,
+                                          user__groups__name=Role.DEPARTMENT_HEAD)
+                   .values_list("user", flat=True).first())
+        self.head = users.get(pk=head_id) if head_id else None
+        self.client, self.head_client = Client(HTTP_HOST="localhost"), Client(
+            HTTP_HOST="localhost")
+        self.client.force_login(self.leader)
+        if self.head:
+            self.head_client.force_login(self.head)
+        self.missed: list[str] = []
+        self.rows: list[tuple] = []
+
+    def run(self) -> list[str]:
+        from django.urls import reverse
+
+        from approvals.models import Obstacle, Task
+
+        print(f"database {database_name(self.url)}: {Obstacle.objects.count():,} obstacles, "
+              f"{Task.objects.count():,} tasks; load average {load()}; CPU reference "
+              f"{reference_cpu_ms():.0f} ms; {self.args.requests} requests per case\n",
+              flush=True)
+        overview = reverse("dashboards:overview")
+        cases = [("this month (default)", self.client, {}),
+                 ("this year", self.client, {"period": "year"})]
+        if self.head:
+            cases.append((f"department view ({self.head.username}), this month",
+                          self.head_client, {}))
+        for name, client, query in cases:
+            for warm in (False, True):
+                self.page(f"{name}, {'warm' if warm else 'cold'}", client, overview, query,
+                          warm=warm, checked=query == {} and client is self.client)
+        self.print_pages()
+        if not self.args.skip_export:
+            self.export()
+        return self.missed
+
+    def page(self, name, client, url, query, *, warm: bool, checked: bool) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from dashboards import cache
+
+        def get():
+            if not warm:
+                cache.bump()  # every figure queried again
+            response = client.get(url, query)
+            assert response.status_code == 200, response.status_code  # noqa: S101
+            return response
+
+        for _ in range(3):
+            get()
+        with CaptureQueriesContext(connection) as queries:
+            get()
+        slowest = max((float(q["time"]) for q in queries.captured_queries), default=0.0)
+        times = []
+        for _ in range(self.args.requests):
+            t = time.perf_counter()
+            get()
+            times.append((time.perf_counter() - t) * 1000)
+        p95 = percentile(times, 95)
+        self.rows.append((name, statistics.median(times), p95, max(times),
+                          len(queries.captured_queries), slowest * 1000))
+        if checked and p95 >= TARGET_P95_MS:
+            self.missed.append(f"{name}: p95 {p95:.0f} ms >= {TARGET_P95_MS} ms")
+
+    def print_pages(self) -> None:
+        print(f"{'/dashboards/':52} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8} "
+              f"{'slowest q':>10}")
+        for name, med, p95, mx, n, slow in self.rows:
+            print(f"{name:52} {med:6.0f}ms {p95:6.0f}ms {mx:6.0f}ms {n:8d} {slow:8.0f}ms")
+        print(flush=True)
+
+    def export(self) -> None:
+        from django.db import transaction
+        from django.urls import reverse
+
+        from dashboards.exports import MAX_LEDGER_ROWS
+
+        url = reverse("dashboards:ledger-export")
+        rss_before = rss_mb()
+        tracemalloc.start()
+        t = time.perf_counter()
+        # the audit line the download writes is rolled back: the bench changes nothing
+        with transaction.atomic():
+            response = self.client.get(url, {"role": "all"})
+            size = sum(len(chunk) for chunk in response.streaming_content)
+            transaction.set_rollback(True)
+        seconds = time.perf_counter() - t
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"ledger.xlsx?role=all: {MAX_LEDGER_ROWS:,} rows (the cap) in {seconds:.1f} s, "
+              f"{size / 1e6:.1f} MB; peak Python allocations {peak / 1e6:.1f} MB; "
+              f"process peak RSS {rss_before:.0f} MB before, {rss_mb():.0f} MB after",
+              flush=True)
+        if seconds >= TARGET_EXPORT_S:
+            self.missed.append(f"export: {seconds:.1f} s >= {TARGET_EXPORT_S} s")
+        if self.args.verify:
+            self.verify(response, MAX_LEDGER_ROWS)
+
+    def verify(self, response, expected: int) -> None:
+        from io import BytesIO
+
+        from django.db import transaction
+
+        from openpyxl import load_workbook
+
+        with transaction.atomic():
+            response = self.client.get(response.wsgi_request.get_full_path())
+            data = b"".join(response.streaming_content)
+            transaction.set_rollback(True)
+        wb = load_workbook(BytesIO(data), read_only=True)
+        rows = sum(1 for _ in wb.active.iter_rows(values_only=True))
+        print(f"read back: {rows - 1:,} data rows (+ header and the cap's note)")
+
+
+if __name__ == "__main__":
+    main()
