@@ -2,6 +2,7 @@
 issue keys (shown once), revoke them, see and replay webhook deliveries."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_filter = ["channel", "is_active"]
     search_fields = ["name"]
     readonly_fields = ["user", "created_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
         # the channel scopes every obstacle already taken in: fixed once created

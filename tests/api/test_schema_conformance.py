@@ -9,6 +9,9 @@ throttling has its own test.
 
 from __future__ import annotations
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
 import hypothesis
 import pytest
 import schemathesis
@@ -35,7 +38,19 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
 @pytest.fixture
-def world(settings, hotline, hotline_key, category, enterprise):
+def _keep_connection():
+    """The raw WSGI app closes the database connection after each request (as
+    a server should); Django's test client switches that off so the test's
+    transaction survives, and so does this (PostgreSQL would lose it)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(_keep_connection, settings, hotline, hotline_key, category, enterprise):
     """A hotline key, and obstacles it took in so reads also find something."""
     settings.DESK = {**settings.DESK, "API_REQUESTS_PER_MINUTE": 100_000}
     for n in range(3):
