@@ -125,4 +125,5 @@ class AttachmentAdmin(ReadOnlyAdmin):
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "display_name", "mobile", "department", "team"]
     list_select_related = ["user", "department", "team"]
-    search_fields = ["user__username", "display_name", "mobile"]
+    # the mobile is encrypted (audit.fields): it cannot be searched with LIKE
+    search_fields = ["user__username", "display_name"]

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
+from audit.fields import blind_index
+
 
 class UsernameOrMobileBackend(ModelBackend):
     """``ModelBackend`` that also accepts the mobile number of the user's profile.
@@ -18,7 +20,9 @@ class UsernameOrMobileBackend(ModelBackend):
         User = get_user_model()
         username = username.strip()
         users = list(
-            User.objects.filter(Q(username=username) | Q(profile__mobile=username))[:2]
+            # the mobile is encrypted: it is found by its blind index
+            User.objects.filter(Q(username=username)
+                                | Q(profile__mobile_index=blind_index(username)))[:2]
         )
         user = next((u for u in users if u.username == username), None)
         if user is None and len(users) == 1:

@@ -4,6 +4,8 @@ inline, with sniffing off, and a clear 404 when the store lost the file."""
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
+import audit
+
 
 def private_file_response(attachment) -> FileResponse:
     """``attachment`` has ``file``, ``original_name`` and ``content_type``; the
@@ -15,4 +17,5 @@ def private_file_response(attachment) -> FileResponse:
     response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
                             content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
+    audit.record(None, "download", attachment, name=attachment.original_name)
     return response

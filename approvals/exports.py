@@ -15,6 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+import audit
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -38,6 +40,7 @@ def xlsx_response(wb: Workbook, filename: str) -> FileResponse:
     handle = tempfile.TemporaryFile()
     wb.save(handle)
     handle.seek(0)
+    audit.record(None, "export", filename)  # who exported what, and when
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
 
 

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from audit.fields import EncryptedCharField, EncryptedEmailField
+
 from .choices import EnterpriseStatus, Scale
 from .validators import validate_credit_code
 
@@ -15,6 +17,14 @@ def mask_mobile(mobile: str) -> str:
     if len(mobile) < 7:
         return "*" * len(mobile)
     return f"{mobile[:3]}****{mobile[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    """w***@example.com: the domain and the first letter only."""
+    local, _at, domain = (email or "").partition("@")
+    if not domain:
+        return "*" * len(local)
+    return f"{local[:1]}***@{domain}"
 
 
 class Industry(models.Model):
@@ -131,7 +141,11 @@ class Enterprise(models.Model):
 
 
 class Contact(models.Model):
-    """A person at the firm the desk talks to."""
+    """A person at the firm the desk talks to.
+
+    ``mobile`` and ``email`` are encrypted at rest (PIPL, ``audit.fields``);
+    ``mobile_index`` is the mobile's blind index, set on save, for exact lookups.
+    """
 
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
@@ -139,8 +153,11 @@ class Contact(models.Model):
     )
     name = models.CharField(_("name"), max_length=64)
     position = models.CharField(_("position"), max_length=64, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
-    email = models.EmailField(_("e-mail"), blank=True)
+    mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True)
+    # db_default: bulk loaders (bench.fill's COPY) may leave it out
+    mobile_index = models.CharField(_("mobile blind index"), max_length=64, blank=True,
+                                    editable=False, db_index=True, db_default="")
+    email = EncryptedEmailField(_("e-mail"), max_length=254, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
 
     class Meta:
@@ -154,6 +171,10 @@ class Contact(models.Model):
     @property
     def masked_mobile(self) -> str:
         return mask_mobile(self.mobile)
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.email)
 
 
 class Licence(models.Model):
@@ -310,8 +331,8 @@ class AccountRequest(models.Model):
         related_name="account_requests",
     )
     contact_name = models.CharField(_("your name"), max_length=64)
-    email = models.EmailField(_("e-mail"))
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    email = EncryptedEmailField(_("e-mail"), max_length=254)
+    mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )

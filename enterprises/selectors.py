@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from audit.fields import blind_index
+
 from .models import Contact, Enterprise, Liaison
 from .permissions import scope_enterprises
 
@@ -36,7 +38,9 @@ def enterprise_list(user, *, q: str = "", industry=None, street=None, scale: str
             Contact.objects.filter(name__icontains=q).values("enterprise_id"),
         ]
         if any(ch.isdigit() for ch in q):
-            branches.append(Contact.objects.filter(mobile__contains=q).values("enterprise_id"))
+            # mobiles are encrypted (PIPL): a whole number matches its blind index
+            branches.append(Contact.objects.filter(mobile_index=blind_index(q))
+                            .values("enterprise_id"))
         matching = Enterprise.objects.filter(name__icontains=q).values("pk").order_by().union(
             *(b.order_by() for b in branches), all=True,
         )

@@ -73,6 +73,11 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # after approvals: its admin re-registers approvals' user admin
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # session timeouts, owed password change / second factor, audit context
+    "audit.middleware.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -144,6 +151,11 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 2.0: three of four character classes, not the username or mobile,
+    # not a common password that happens to mix classes
+    {"NAME": "audit.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "audit.validators.NotUsernameOrMobileValidator"},
+    {"NAME": "audit.validators.LocalCommonPasswordValidator"},
 ]
 
 LOGIN_URL = "login"
@@ -157,6 +169,35 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# an account locks after AXES_FAILURE_LIMIT failures from anywhere, an address
+# after AXES_IP_FAILURE_LIMIT failures for any accounts (audit.lockout), so one
+# officer's typos do not lock out the colleagues behind the same NAT
+AXES_HANDLER = "audit.lockout.AccountAndAddressHandler"
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=30)
+
+# Personal information (PIPL): Fernet keys for encrypted columns (comma-separated,
+# the first encrypts) and the HMAC key of their blind indexes. Without them a
+# key derived from SECRET_KEY is used and `check --deploy` warns.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+FIELD_INDEX_KEY = env("FIELD_INDEX_KEY", default="")
+
+# Security controls (audit/): sessions, passwords, second factor, audit log
+SECURITY = {
+    # a session ends after this many idle minutes, and this many hours after login
+    "SESSION_IDLE_MINUTES": env.int("SESSION_IDLE_MINUTES", default=30),
+    "SESSION_MAX_HOURS": env.int("SESSION_MAX_HOURS", default=8),
+    # passwords expire after this many days; 0: never (the default)
+    "PASSWORD_MAX_AGE_DAYS": env.int("PASSWORD_MAX_AGE_DAYS", default=0),
+    # coordinators, leaders and administrators must use a second factor; off in
+    # development and tests (demo users, force_login), where tests opt in
+    "TWO_FACTOR_REQUIRED": env.bool("TWO_FACTOR_REQUIRED", default=not (DEBUG or TESTING)),
+    # audit records stay in the database this long, then the archive job moves
+    # them to compressed files under AUDIT_ARCHIVE_ROOT (never less than 180)
+    "AUDIT_ONLINE_DAYS": env.int("AUDIT_ONLINE_DAYS", default=365),
+    "AUDIT_ARCHIVE_ROOT": env.path("AUDIT_ARCHIVE_ROOT", default=VAR_DIR / "audit-archive"),
+    # personal data of refused or approved portal account requests is erased after
+    "ACCOUNT_REQUEST_RETENTION_DAYS": env.int("ACCOUNT_REQUEST_RETENTION_DAYS", default=180),
+}
 
 # Content-Security-Policy (django-csp 4): our pages load scripts, styles and
 # images from our own origin only; no inline script or style is allowed. The

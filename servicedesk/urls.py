@@ -46,6 +46,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("security/", include("audit.security_urls")),
+    path("audit/", include("audit.urls")),
     path("desk/", approvals_views.home, name="home"),
     path("search/", cms_views.search_view, name="search"),
     path("cms/", include("cms.urls")),

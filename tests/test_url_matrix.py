@@ -36,7 +36,12 @@ from approvals.choices import ApprovalKind
 from approvals.models import ApprovalRequest, Attachment
 from enterprises import services as account_services
 from letters.models import Bulletin, Letter
-from tests.factories import LiaisonFactory, MembershipFactory, TaskFactory
+from tests.factories import (
+    ContactFactory,
+    LiaisonFactory,
+    MembershipFactory,
+    TaskFactory,
+)
 from tests.letters import matrix as lm
 from tests.insight import matrix as insight_matrix
 from visits import services as visit_services
@@ -207,6 +212,26 @@ TABLE: dict[str, tuple] = {
                                    (LOGIN, 403,   403,   403,   403,   403,   403,   GO,    403,   403)),
     "kpis/": ("get", R("approvals:kpis"), None,
               (LOGIN, 403,   403,   403,   403,   403,   200,   200,   200,   403)),
+    # security: every user's own pages; the administrators' pages (audit log,
+    # lockouts) refuse every desk role (tests/security has the admin roles)
+    "security/password/": ("get", R("security:password-change"), None,
+                           (LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    "security/two-factor/": ("get", R("security:two-factor"), None,
+                             (LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200)),
+    "security/two-factor/verify/": ("get", R("security:two-factor-verify"), None,
+                                    (LOGIN, GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO)),
+    "security/two-factor/recovery-codes/": ("get", R("security:recovery-codes"), None,
+                                            (LOGIN, GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO)),
+    "security/lockouts/": ("get", R("security:lockout-list"), None,
+                           (LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   403)),
+    "security/lockouts/unlock/": ("post", R("security:lockout-unlock"), {},
+                                  (LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   403)),
+    "security/contacts/<int:pk>/": ("get", R("security:contact-reveal", lambda w: w.contact.pk), None,
+                                    (LOGIN, 403,   404,   200,   403,   403,   403,   200,   403,   404)),
+    "audit/": ("get", R("audit:log"), None,
+               (LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   403)),
+    "audit/export.xlsx": ("get", R("audit:export"), None,
+                          (LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   403)),
     # notifications: every signed-in user's own inbox (another user's row or a
     # missing one is 404; tests/notifications has the owner's side)
     "notifications/": ("get", R("notifications:inbox"), None,
@@ -344,6 +369,7 @@ def world(enterprise, enterprise_b, firm, firm2, staff, officer, other_officer, 
         kind=ApprovalKind.EXTENSION, task=task, requested_by=officer, reason="需要补件",
         requested_deadline_on=task.deadline_on.replace(year=task.deadline_on.year + 1),
         previous_deadline_on=task.deadline_on)
+    contact = ContactFactory(enterprise=enterprise, name="甲联系人", mobile="13812341234")
     visit = visit_services.visit_save(
         actor=staff, submit=True,
         files=[SimpleUploadedFile("现场.png", PNG, content_type="image/png")],
@@ -360,7 +386,7 @@ def world(enterprise, enterprise_b, firm, firm2, staff, officer, other_officer, 
     return SimpleNamespace(
         a=enterprise, b=enterprise_b, task=task, attachment=attachment, approval=approval,
         visit=visit, visit_file=visit.attachments.get(), invitation=invitation, token=token,
-        account_request=account_request, colleague=colleague, users=users)
+        account_request=account_request, colleague=colleague, users=users, contact=contact)
 
 
 class _Rollback(Exception):

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.fields import EncryptedCharField
+
 from ..choices import Channel, Urgency
 
 
@@ -84,7 +86,7 @@ class Obstacle(models.Model):
         null=True, blank=True,
     )
     contact_name = models.CharField(_("contact for follow-up"), max_length=64, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=32, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("first-contact person (首问负责人)"),
         on_delete=models.PROTECT, null=True, blank=True, related_name="obstacles_received",

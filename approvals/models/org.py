@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.fields import EncryptedCharField
+
 from ..choices import DepartmentKind
 
 
@@ -36,7 +38,8 @@ class Department(models.Model):
 class Profile(models.Model):
     """What the desk knows of a user beyond ``auth.User``.
 
-    ``mobile`` logs in like a username (see ``approvals.auth``); ``department``
+    ``mobile`` logs in like a username (see ``approvals.auth``), found through
+    its blind index ``mobile_index`` since the number is encrypted; ``department``
     places officers and heads; ``team`` places service staff.
     """
 
@@ -45,7 +48,9 @@ class Profile(models.Model):
         related_name="profile",
     )
     display_name = models.CharField(_("name"), max_length=64, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=20, null=True, blank=True, unique=True)
+    mobile = EncryptedCharField(_("mobile"), max_length=20, null=True, blank=True)
+    mobile_index = models.CharField(_("mobile blind index"), max_length=64, null=True,
+                                    blank=True, unique=True, editable=False)
     office_phone = models.CharField(_("office phone"), max_length=32, blank=True)
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT,
