@@ -289,7 +289,9 @@ class LedgerFilterForm(forms.Form):
     rating = forms.TypedChoiceField(label=_("Rating"), required=False, coerce=int,
                                     empty_value=None,
                                     choices=[("", _("All")), *Rating.choices])
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    overdue = forms.TypedChoiceField(
+        label=_("Deadline"), required=False, coerce=lambda v: v == "on", empty_value=False,
+        choices=[("", _("All")), ("on", _("Overdue only"))])
     role = forms.ChoiceField(label=_("Tasks"), required=False, initial=TaskRole.LEAD, choices=[
         (TaskRole.LEAD, _("Lead tasks")), (TaskRole.CO, _("Co-handling tasks")),
         ("all", _("All tasks")),
