@@ -96,12 +96,17 @@ PROD_DEMO ?= 0
 PROD_ENV = DEBUG=False TESTING=False DATABASE_URL=$(PROD_DATABASE_URL) \
   CELERY_BROKER_URL=$(PROD_REDIS)/0 CACHE_URL=$(PROD_REDIS)/1 CONN_MAX_AGE=60 \
   SECRET_KEY="$$(cat var/prod-secret-key)" SECURE_SSL_REDIRECT=$(PROD_SSL_REDIRECT) \
+  FIELD_ENCRYPTION_KEY="$$(cat var/prod-field-encryption-key)" \
+  FIELD_INDEX_KEY="$$(cat var/prod-field-index-key)" \
   ALLOWED_HOSTS=127.0.0.1,localhost LOG_FORMAT=json
 
 run-prod: system-deps deps messages fonts
 	@pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1; }
 	@redis-cli -u $(PROD_REDIS) ping >/dev/null || { echo "Redis is not answering at $(PROD_REDIS)"; exit 1; }
+	@# keys made once and kept (a new key would log everyone out and lose the encrypted data)
 	@test -s var/prod-secret-key || { umask 077; $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/prod-secret-key; }
+	@test -s var/prod-field-index-key || { umask 077; $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/prod-field-index-key; }
+	@test -s var/prod-field-encryption-key || { umask 077; $(PY) -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > var/prod-field-encryption-key; }
 	$(PY) -c "import sys; from bench.common import ensure_database; ensure_database(sys.argv[1])" "$(PROD_DATABASE_URL)"
 	$(PROD_ENV) $(PY) manage.py migrate --no-input -v1
 	$(PROD_ENV) $(PY) manage.py collectstatic --no-input -v0
