@@ -164,14 +164,21 @@ def red_working_days(task: Task, *, today: date | None = None) -> int:
     return closed
 
 
-def red_days_by_task(tasks, *, today: date) -> dict[int | None, dict[int, int]]:
+def red_days_by_task(tasks, *, today: date,
+                     since: datetime | None = None) -> dict[int | None, dict[int, int]]:
     """{department id: {working days red: number of tasks}} over the tasks that
     were ever red among ``tasks`` (a queryset), in one query: a histogram the
-    KPIs read medians from. Red time counts for the department the task was
+    KPIs read medians from. ``since``: no red span of these tasks began before
+    it (they were assigned since), which lets the query start from the spans. Red time counts for the department the task was
     with while red."""
     wd = _WorkingDays()
+    spans = ColourSpan.objects.filter(colour=Colour.RED, task__in=tasks)
+    if since is not None:
+        # a task assigned since then turned red since then: the partial index on
+        # red spans' start reads only those, the tasks are then checked by key
+        spans = spans.filter(started_at__gte=since)
     rows = (
-        ColourSpan.objects.filter(colour=Colour.RED, task__in=tasks)
+        spans
         .values("task_id", "department_id")
         .annotate(closed=Sum("working_days"),
                   open_since=Max("started_at", filter=Q(ended_at__isnull=True)))

@@ -24,6 +24,10 @@ def desk(request):
             "department_tasks": Role.DEPARTMENT_HEAD in r,
             "approvals": permissions.can_decide_approvals(user),
             "kpis": permissions.can_view_kpis(user),
+            # integrity pages (insight/): the office and leaders; silent tasks also
+            # for departments
+            "insight": bool(r & {Role.COORDINATOR, Role.LEADER}),
+            "silent": bool(r & ({Role.COORDINATOR, Role.LEADER} | permissions.DEPARTMENT_ROLES)),
             "enterprises": staff,
             "portal": Role.FIRM_USER in r,
             "admin": user.is_staff,

@@ -352,7 +352,7 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
             everyone[d] = everyone.get(d, 0) + n
     medians["all"] = _median(everyone)
     # one more query: the red time of the period's tasks (approvals.colours)
-    red = red_days_by_task(tasks, today=timezone.localdate())
+    red = red_days_by_task(tasks, today=timezone.localdate(), since=lo)
     red.pop(None, None)
     red_all: dict = {}
     for days in red.values():

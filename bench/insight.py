@@ -50,6 +50,9 @@ def parse(argv=None) -> argparse.Namespace:
                         help="obstacles in the clustered month (the busiest month's "
                              "first N)")
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--colours", action="store_true",
+                        help="also (c): backfill the colour history of every task and "
+                             "time the league table's days-red query on last year")
     return parser.parse_args(argv)
 
 
@@ -136,6 +139,8 @@ def main(argv=None) -> int:
                   f"largest {sizes} (target < {TARGET_CLUSTER_S:.0f} s)")
             if min(fetch_s + varied_s, fetch_cpu + varied_cpu) > TARGET_CLUSTER_S:
                 failed.append("clustering")
+            if args.colours:
+                colour_figures(timed)
             raise _Rollback
     except _Rollback:
         pass
@@ -144,6 +149,43 @@ def main(argv=None) -> int:
         print("MISSED: " + ", ".join(failed))
         return 1
     return 0
+
+
+def colour_figures(timed) -> None:
+    """(c) The one-off backfill (``manage.py colour_sweep``) over every task, a
+    second sweep (nothing to do), and the query the league table adds for the
+    median days red, over last year's tasks."""
+    from datetime import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from approvals import colours
+    from approvals.models import ColourSpan, Task
+
+    # only the new table: altering the task table would lock it against every
+    # other reader of the bench database until the rollback
+    with connection.schema_editor(atomic=False) as editor:
+        editor.create_model(ColourSpan)
+    opened, wall, cpu = timed(colours.sweep)
+    print(f"(c) colour backfill: {opened:,} spans in {wall:.1f} s wall, {cpu:.1f} s cpu")
+    with connection.cursor() as cursor:
+        # what autovacuum does to a freshly filled table before the planner uses it
+        cursor.execute(f"ANALYZE {ColourSpan._meta.db_table}")
+    again, wall, cpu = timed(colours.sweep)
+    print(f"    second sweep: {again:,} spans in {wall:.2f} s wall, {cpu:.2f} s cpu")
+    year = timezone.localdate().year - 1
+    # the same set as approvals.selectors.kpis: assigned in the year
+    tasks = Task.objects.filter(
+        assigned_at__gte=timezone.make_aware(datetime(year, 1, 1)),
+        assigned_at__lt=timezone.make_aware(datetime(year + 1, 1, 1)),
+        department__isnull=False)
+    histogram, wall, cpu = timed(colours.red_days_by_task, tasks,
+                                 today=timezone.localdate(),
+                                 since=timezone.make_aware(datetime(year, 1, 1)))
+    red = sum(n for h in histogram.values() for n in h.values())
+    print(f"    the league table's extra query (days red of {year}'s tasks): {wall:.2f} s "
+          f"wall, {cpu:.2f} s cpu; {red:,} tasks were red")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,9 @@ class ColourSpan(models.Model):
             # the sweep and the KPIs: current colour of each task, and red spans
             models.Index(fields=["colour", "task"], name="colourspan_colour_task",
                          condition=Q(ended_at__isnull=True)),
+            # the KPIs: red spans that began in a period (a few among millions)
+            models.Index(fields=["started_at"], name="colourspan_red_started",
+                         condition=Q(colour="red")),
         ]
         constraints = [
             models.UniqueConstraint(
