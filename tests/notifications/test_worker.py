@@ -110,7 +110,8 @@ def real_worker(tmp_path):
         app.conf.task_always_eager = True
         app.conf.task_default_queue = "celery"
         with app.connection_for_write() as conn:  # leave nothing on Redis
-            conn.default_channel.client.delete(queue)
+            conn.default_channel.client.delete(
+                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def _sent(mail_dir: Path) -> Counter:
