@@ -78,13 +78,27 @@ def record(request=None, action: str = "", obj=None, result: str = AuditResult.S
         **_object_fields(obj),
     )
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-        entry.prev_hash = _head_hash()
+        entry.prev_hash = _locked_head_hash()
         entry.hash = entry.compute_hash()
         entry.save(force_insert=True)
     return entry
+
+
+def _locked_head_hash() -> str:
+    """Take the writers' lock, then read the head, in one round trip on
+    PostgreSQL: two statements sent together (no parameters, so psycopg uses
+    the simple protocol), each with its own snapshot under READ COMMITTED, so
+    the head read after the lock sees the previous writer's committed row."""
+    if connection.vendor != "postgresql":
+        return _head_hash()  # SQLite's IMMEDIATE transaction already serialises
+    table = connection.ops.quote_name(AuditRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock({int(_ADVISORY_LOCK_KEY)}); "  # noqa: S608
+            f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")
+        cursor.nextset()  # the first result is the lock's
+        row = cursor.fetchone()
+    return row[0] if row else _head_hash()
 
 
 def _head_hash() -> str:

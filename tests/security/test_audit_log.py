@@ -210,3 +210,29 @@ def test_ledger_export_is_recorded(client, coordinator):
     export = AuditRecord.objects.get(action="export")
     assert export.actor_name == "coordinator"
     assert export.object_repr.startswith("ledger-")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite serialises every write transaction anyway")
+def test_concurrent_writers_keep_one_unbroken_chain():
+    """The advisory lock orders writers: four threads writing at once still
+    leave each record linked to the one before it."""
+    import threading
+
+    from django.db import connections
+
+    def work(n):
+        try:
+            for i in range(25):
+                audit.record(None, "export", f"thread{n}-{i}.xlsx")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    report = verify_chain()
+    assert report.ok and report.checked == AuditRecord.objects.count() >= 100
