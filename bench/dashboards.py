@@ -89,7 +89,6 @@ class Bench:
         if self.head:
             self.head_client.force_login(self.head)
         self.missed: list[str] = []
-        self.rows: list[tuple] = []
 
     def run(self) -> list[str]:
         from django.urls import reverse
@@ -106,11 +105,13 @@ class Bench:
         if self.head:
             cases.append((f"department view ({self.head.username}), this month",
                           self.head_client, {}))
+        print(f"{'/dashboards/':52} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8} "
+              f"{'slowest q':>10}", flush=True)
         for name, client, query in cases:
             for warm in (False, True):
                 self.page(f"{name}, {'warm' if warm else 'cold'}", client, overview, query,
                           warm=warm, checked=query == {} and client is self.client)
-        self.print_pages()
+        print(flush=True)
         if not self.args.skip_export:
             self.export()
         return self.missed
@@ -139,17 +140,10 @@ class Bench:
             get()
             times.append((time.perf_counter() - t) * 1000)
         p95 = percentile(times, 95)
-        self.rows.append((name, statistics.median(times), p95, max(times),
-                          len(queries.captured_queries), slowest * 1000))
+        print(f"{name:52} {statistics.median(times):6.0f}ms {p95:6.0f}ms {max(times):6.0f}ms "
+              f"{len(queries.captured_queries):8d} {slowest * 1000:8.0f}ms", flush=True)
         if checked and p95 >= TARGET_P95_MS:
             self.missed.append(f"{name}: p95 {p95:.0f} ms >= {TARGET_P95_MS} ms")
-
-    def print_pages(self) -> None:
-        print(f"{'/dashboards/':52} {'median':>8} {'p95':>8} {'max':>8} {'queries':>8} "
-              f"{'slowest q':>10}")
-        for name, med, p95, mx, n, slow in self.rows:
-            print(f"{name:52} {med:6.0f}ms {p95:6.0f}ms {mx:6.0f}ms {n:8d} {slow:8.0f}ms")
-        print(flush=True)
 
     def export(self) -> None:
         from django.db import transaction
