@@ -334,6 +334,6 @@ def not_found(request, rest: str) -> JsonResponse:
 
 class RequestDetail(Open311View):
     def get(self, request, pk: int, fmt: str):
-        task = get_object_or_404(_tasks(request), obstacle_id=pk)
+        task = selectors.lead_task_or_404(_tasks(request), pk)
         return Response([_request_row(task, _address(task))])
 

@@ -8,6 +8,8 @@ clients all read the same story, and internal notes never leave the desk.
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from approvals.choices import TaskRole
 from approvals.models import Obstacle, ObstacleCategory, Task, TaskEvent
@@ -17,6 +19,18 @@ from approvals.selectors_portal import PLAIN_STATUS, portal_enterprises
 from . import permissions
 
 __all__ = ["PLAIN_STATUS", "categories_active", "obstacle_tasks_for", "with_timeline"]
+
+
+# the largest key a database column holds (bigint): a longer number in a URL is
+# a missing obstacle, not an overflow in the database driver (a 500)
+MAX_ID = 2**63 - 1
+
+
+def lead_task_or_404(qs: QuerySet[Task], obstacle_id: int) -> Task:
+    """The lead task of obstacle ``obstacle_id`` in ``qs``, or Http404."""
+    if not 0 < obstacle_id <= MAX_ID:
+        raise Http404
+    return get_object_or_404(qs, obstacle_id=obstacle_id)
 
 
 def obstacle_tasks_for(request) -> QuerySet[Task]:

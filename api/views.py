@@ -121,7 +121,7 @@ class ObstacleDetail(ApiMixin, generics.RetrieveAPIView):
 
     def get_object(self):
         qs = selectors.with_timeline(selectors.obstacle_tasks_for(self.request))
-        return get_object_or_404(qs, obstacle_id=self.kwargs["pk"])
+        return selectors.lead_task_or_404(qs, self.kwargs["pk"])
 
 
 class ObstacleByRef(ApiMixin, generics.RetrieveAPIView):

@@ -173,5 +173,7 @@ class RatingForm(forms.Form):
 
 
 class DisputeForm(forms.Form):
+    label_suffix = ""  # the label is a question: no colon after its question mark
+
     reason = forms.CharField(label=_("Why is the obstacle not solved?"),
                              widget=forms.Textarea(attrs={"rows": 3}))

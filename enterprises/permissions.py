@@ -75,12 +75,24 @@ def portal_scope(user, qs: QuerySet, perm: str = "view_portal") -> QuerySet:
     """Enterprises on which ``user`` holds the portal grant ``perm``: one SQL
     subquery over django-guardian's rows (global permissions and superuser
     status do not count: the portal is for members only)."""
-    from guardian.shortcuts import get_objects_for_user
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import BigIntegerField
+    from django.db.models.functions import Cast
+
+    from guardian.models import GroupObjectPermission, UserObjectPermission
 
     if not user.is_authenticated:
         return qs.none()
-    return get_objects_for_user(user, f"enterprises.{perm}", klass=qs,
-                                accept_global_perms=False, with_superuser=False)
+    # object_pk is text: cast it to the key's type on the grant side, so the
+    # lookup is a semi-join on the primary key, not a cast of every enterprise
+    ct = ContentType.objects.get_for_model(qs.model)
+    def granted(model, **who):
+        return (model.objects.filter(permission__content_type=ct,
+                                     permission__codename=perm, **who)
+                .annotate(oid=Cast("object_pk", BigIntegerField())).values("oid"))
+    ids = granted(UserObjectPermission, user=user).union(
+        granted(GroupObjectPermission, group__user=user))
+    return qs.filter(pk__in=ids)
 
 
 def can_approve_accounts(user, enterprise) -> bool:

@@ -36,11 +36,11 @@ INSTALLED_APPS = [
     "visits",
     "approvals",
     "cms",
-    "letters",
+    "api",
     "insight",
+    "letters",
     "notifications",
     "dashboards",
-    "api",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -270,13 +270,15 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = VAR_DIR / "celery" / "queue"
     _processed = VAR_DIR / "celery" / "processed"
-    for _d in (_queue, _processed):
+    _control = VAR_DIR / "celery" / "control"  # else kombu writes ./control/
+    for _d in (_queue, _processed, _control):
         _d.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(_processed),
         "store_processed": False,
+        "control_folder": str(_control),
     }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -293,6 +295,8 @@ SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
 
 # Wagtail
 WAGTAIL_SITE_NAME = env("WAGTAIL_SITE_NAME", default="营商环境服务台")
+# No Gravatar: an intranet desk cannot reach it (a broken avatar image in the admin)
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -319,17 +323,6 @@ DESK = {
     "DASHBOARD_CACHE_SECONDS": env.int("DASHBOARD_CACHE_SECONDS", default=120),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
-    # status letters: 营商服函〔2026〕0001号; bulletins: 营商督通〔2026〕1号
-    "LETTER_REFERENCE_PREFIX": env("LETTER_REFERENCE_PREFIX", default="营商服函"),
-    "BULLETIN_REFERENCE_PREFIX": env("BULLETIN_REFERENCE_PREFIX", default="营商督通"),
-    # letters one Celery task of a batch writes before handing on
-    "LETTER_BATCH_CHUNK": env.int("LETTER_BATCH_CHUNK", default=50),
-    # silent-task ladder: working days without an event (the last rung goes to the head)
-    "SILENT_LADDER": env.list("SILENT_LADDER", cast=int, default=[5, 10, 20]),
-    # share of the week's closed tasks called back again (销号抽查)
-    "SAMPLE_RATE": env.float("SAMPLE_RATE", default=0.10),
-    # TF-IDF cosine above which two obstacles of a category are suggested together
-    "COMMON_ISSUE_SIMILARITY": env.float("COMMON_ISSUE_SIMILARITY", default=0.35),
     # anonymous account requests on the portal: per client address an hour, per
     # credit code a day (counted in CACHE_URL: share it between processes)
     "ACCOUNT_REQUESTS_PER_IP_PER_HOUR": env.int("ACCOUNT_REQUESTS_PER_IP_PER_HOUR",
@@ -338,6 +331,17 @@ DESK = {
                                                  default=5),
     # the deadline reminder goes to the owner this many working days before
     "REMINDER_WORKING_DAYS": env.int("REMINDER_WORKING_DAYS", default=1),
+    # silent-task ladder: working days without an event (the last rung goes to the head)
+    "SILENT_LADDER": env.list("SILENT_LADDER", cast=int, default=[5, 10, 20]),
+    # share of the week's closed tasks called back again (销号抽查)
+    "SAMPLE_RATE": env.float("SAMPLE_RATE", default=0.10),
+    # TF-IDF cosine above which two obstacles of a category are suggested together
+    "COMMON_ISSUE_SIMILARITY": env.float("COMMON_ISSUE_SIMILARITY", default=0.35),
+    # status letters: 营商服函〔2026〕0001号; bulletins: 营商督通〔2026〕1号
+    "LETTER_REFERENCE_PREFIX": env("LETTER_REFERENCE_PREFIX", default="营商服函"),
+    "BULLETIN_REFERENCE_PREFIX": env("BULLETIN_REFERENCE_PREFIX", default="营商督通"),
+    # letters one Celery task of a batch writes before handing on
+    "LETTER_BATCH_CHUNK": env.int("LETTER_BATCH_CHUNK", default=50),
     # /healthz answers 503 when less than this is free where the desk writes
     "HEALTH_MIN_FREE_DISK_MB": env.int("HEALTH_MIN_FREE_DISK_MB", default=500),
     # REST API and Open311: requests per minute per integration key (or user), then 429

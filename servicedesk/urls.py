@@ -56,10 +56,10 @@ urlpatterns = [
     path("portal/", include("enterprises.portal_urls")),
     path("letters/", include("letters.urls")),
     path("insight/", include("insight.urls")),
-    path("notifications/", include("notifications.urls")),
-    path("dashboards/", include("dashboards.urls")),
     path("api/", include("api.urls")),
     path("open311/v2/", include("api.open311_urls")),
+    path("notifications/", include("notifications.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("", include("approvals.urls")),
 ]
 

@@ -284,3 +284,10 @@ def test_a_throttled_key_gets_429_with_retry_after(hotline_client, window_client
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
     # counted per key: another integration is not held back
     assert window_client.get("/api/v1/categories/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/obstacles/{}/", "/open311/v2/requests/{}.json"])
+def test_an_id_too_long_for_the_database_is_a_404_not_a_500(hotline_client, path):
+    # found by schemathesis: SQLite and PostgreSQL refuse a key beyond bigint
+    response = hotline_client.get(path.format(2756337205820612010806440099840))
+    assert response.status_code == 404

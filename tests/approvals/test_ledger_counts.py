@@ -1,9 +1,10 @@
 """The ledger's colour counts: exact for yellow, red and grey; green from the
 cache for a bounded time (DESK["LEDGER_GREEN_CACHE_SECONDS"])."""
 
-import pytest
 from django.core.cache import cache
 from django.utils import timezone
+
+import pytest
 
 from approvals import selectors
 from approvals.choices import TaskState

@@ -51,8 +51,11 @@ def test_database_down_answers_503_and_names_it(client, monkeypatch):
 
 def test_broker_down_answers_503_quickly(client, monkeypatch):
     # nothing listens on port 1: refused at once, and never retried with back-off
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(celery_app.conf, "broker_write_url", None, raising=False)
+    # patch the connection, not the app's conf: a conf change outlived the test
+    # (Celery derives and keeps the write URL) and failed later health checks
+    real = celery_app.connection_for_write
+    monkeypatch.setattr(celery_app, "connection_for_write",
+                        lambda url=None, **kw: real(url="redis://127.0.0.1:1/0", **kw))
     response = client.get(URL)
     assert response.status_code == 503
     broker = response.json()["checks"]["broker"]
