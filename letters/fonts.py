@@ -47,7 +47,12 @@ def gb2312_characters(tier: int) -> set[str]:
 
 def build(target_dir: Path, *, force: bool = False) -> list[Path]:
     """Write the regular and bold subsets; skip files already there."""
+    import logging
+
     from fontTools import subset
+
+    # fontTools logs every glyph id at INFO: thousands of lines in make's output
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     from .pdf import FONT_FILES
 
