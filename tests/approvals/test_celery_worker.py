@@ -17,7 +17,11 @@ from approvals.tasks import escalate_overdue_task
 from servicedesk.celery import app
 from tests.factories import TaskFactory
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+# serialized_rollback like tests/notifications/test_worker.py: a plain
+# transactional test's flush re-creates content types with new keys, and the
+# next serialized test's reload then collides with them
+pytestmark = [pytest.mark.redis,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
