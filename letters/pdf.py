@@ -51,6 +51,11 @@ FONT_FILES = {
 
 _lock = threading.Lock()
 _font_config = None
+# One render at a time per process: the shared FontConfiguration (Pango,
+# fontconfig, HarfBuzz underneath) is not thread-safe, and two threads
+# rendering at once crashed the process (seen with gunicorn-style threads in
+# the concurrent-numbering test). Processes, not threads, give letters speed.
+_render_lock = threading.Lock()
 
 
 def font_dir() -> Path:
@@ -153,8 +158,10 @@ def render_pdf(html: str) -> bytes:
     """HTML to PDF bytes with the process's fonts and the safe fetcher."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher()).write_pdf(
-        font_config=font_config())
+    config = font_config()
+    with _render_lock:
+        return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher()).write_pdf(
+            font_config=config)
 
 
 def harfbuzz_subsetting_available() -> bool:
