@@ -73,6 +73,16 @@ def add_working_days(start: date, n: int) -> date:
     return d
 
 
+def working_days_ago(today: date, n: int) -> date:
+    """The latest day ``d`` whose ``n`` following working days have all ended
+    before ``today``: something dated ``d`` or earlier is ``n`` working days
+    late (or old) today. Level-2 escalation and the callback reminder use it."""
+    d = today - timedelta(days=1)
+    while add_working_days(d, n) >= today:
+        d -= timedelta(days=1)
+    return d
+
+
 def working_days_between(a: date, b: date) -> int:
     """Working days after ``a`` up to and including ``b``; negative when b < a.
 

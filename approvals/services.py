@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions, signals
-from .calendar import add_working_days, deadline_for, working_days_between
+from .calendar import add_working_days, deadline_for, working_days_ago, working_days_between
 from .choices import (
     DONE_STATES,
     OPEN_STATES,
@@ -522,14 +522,6 @@ def task_escalate(*, task_id: int, actor, level: int, reason: str) -> Task:
     return task
 
 
-def _level2_cutoff(today: date, days: int) -> date:
-    """Deadlines on or before the returned day are ``days`` working days late."""
-    d = today
-    while add_working_days(d, days) >= today:
-        d -= timedelta(days=1)
-    return d
-
-
 @transaction.atomic
 def escalate_overdue(*, today: date | None = None) -> dict[int, int]:
     """The overdue job's service: level 1 for open tasks past their deadline,
@@ -538,7 +530,7 @@ def escalate_overdue(*, today: date | None = None) -> dict[int, int]:
     nothing), then one bulk insert writes their events. Returns {level: count}."""
     today = today or timezone.localdate()
     now = timezone.now()
-    cutoff2 = _level2_cutoff(today, _desk("ESCALATION_LEVEL2_AFTER_WORKING_DAYS"))
+    cutoff2 = working_days_ago(today, _desk("ESCALATION_LEVEL2_AFTER_WORKING_DAYS"))
     done: dict[int, int] = {}
     for level, condition in (
         (2, Q(escalation_level__lt=2, deadline_on__lte=cutoff2)),

@@ -420,7 +420,7 @@ class Filler:
         self.totals = totals
 
     def _level2_cutoff(self) -> int:
-        # as approvals.services._level2_cutoff: deadlines on or before this day
+        # as approvals.calendar.working_days_ago: deadlines on or before this day
         # are the configured number of working days late
         days = settings.DESK["ESCALATION_LEVEL2_AFTER_WORKING_DAYS"]
         d = self.today_o

@@ -23,7 +23,7 @@ from django.db.models.functions import Cast, JSONObject, TruncDate
 from django.utils import timezone
 
 from approvals import services as task_services
-from approvals.calendar import add_working_days, end_of_day, year_has_data
+from approvals.calendar import add_working_days, end_of_day, working_days_ago, year_has_data
 from approvals.choices import OPEN_STATES, EventAction, Role, TaskRole, TaskState
 from approvals.models import Task, TaskEvent
 from enterprises.models import Licence
@@ -226,15 +226,6 @@ def deadline_reminder_job(*, today: date | None = None) -> int:
             rows.filter(owner__isnull=True), "department"))
         _dispatch_on_commit(run)
     return run.items
-
-
-def working_days_ago(today: date, n: int) -> date:
-    """The latest day ``d`` whose ``n`` following working days have all ended
-    before ``today``."""
-    d = today - timedelta(days=1)
-    while add_working_days(d, n) >= today:
-        d -= timedelta(days=1)
-    return d
 
 
 def callback_due_job(*, today: date | None = None, working_days: int = 2) -> int:

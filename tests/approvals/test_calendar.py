@@ -1,6 +1,6 @@
 """The working-day calendar on China's official 2026 arrangement."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -8,6 +8,7 @@ from approvals.calendar import (
     add_working_days,
     deadline_for,
     is_working_day,
+    working_days_ago,
     working_days_between,
     year_has_data,
     years_missing,
@@ -94,3 +95,18 @@ def test_an_admin_edit_of_the_table_is_seen_at_once():
     assert is_working_day(date(2026, 12, 1))
     Holiday.objects.create(date=date(2026, 12, 1), is_working_day=False, name="测试")
     assert not is_working_day(date(2026, 12, 1))
+
+
+@pytest.mark.parametrize("today, n, expected", [
+    # Wednesday: Monday's two following working days end on Wednesday itself,
+    # so the Sunday before is the last day two working days have passed
+    (date(2026, 11, 25), 2, date(2026, 11, 22)),
+    (date(2026, 11, 25), 1, date(2026, 11, 23)),
+    # after National Day (1-7 October off): the whole holiday week's one
+    # following working day is 8 October, already over on the 9th
+    (date(2026, 10, 9), 1, date(2026, 10, 7)),
+])
+def test_working_days_ago_is_the_last_day_n_working_days_have_passed(today, n, expected):
+    assert working_days_ago(today, n) == expected
+    assert add_working_days(expected, n) < today
+    assert add_working_days(expected + timedelta(days=1), n) >= today
