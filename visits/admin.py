@@ -7,7 +7,9 @@ from .models import QuotaCredit, QuotaOverride, ServiceTeam, Visit, VisitAttachm
 
 @admin.register(ServiceTeam)
 class ServiceTeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "weekly_quota"]
+    list_display = ["name", "leader", "weekly_quota"]
+    list_select_related = ["leader"]
+    autocomplete_fields = ["leader"]
 
 
 @admin.register(QuotaOverride)

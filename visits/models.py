@@ -25,6 +25,10 @@ class ServiceTeam(models.Model):
     weekly_quota = models.PositiveSmallIntegerField(
         _("weekly visit quota per person"), default=4
     )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("team leader"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="led_teams",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -282,3 +282,15 @@ def test_the_weekly_report_exports_as_xlsx(client, staff, now):
     assert rows[0][:3] == ("Week of", "Team", "Staff member")
     assert sheet.freeze_panes == "A2"
     assert any(r[2] == "staff" and r[3] == 1 for r in rows[1:])
+
+
+def test_a_team_has_an_optional_leader_shown_in_the_admin(admin_client, team, staff):
+    team.leader = staff
+    team.save()
+    assert list(staff.led_teams.all()) == [team]
+    response = admin_client.get(reverse("admin:visits_serviceteam_changelist"))
+    assert response.status_code == 200
+    assert "staff" in response.content.decode()
+    staff.delete()
+    team.refresh_from_db()
+    assert team.leader is None

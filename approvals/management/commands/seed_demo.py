@@ -228,6 +228,10 @@ class Command(BaseCommand):
             users[username] = self._user(
                 username, role, display, departments.get(dept) if dept else None,
                 teams[team] if team is not None else None, mobile=f"1380000{i:04d}")
+            if team is not None and teams[team].leader_id is None:
+                # each demo team's one staff member leads it (gets the Monday report)
+                teams[team].leader = users[username]
+                teams[team].save(update_fields=["leader"])
         # an officer and a head in every other department, so every task can move
         for code, dept in departments.items():
             if code == "zrzy":
