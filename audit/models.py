@@ -33,11 +33,22 @@ class AuditRecordQuerySet(models.QuerySet):
         return self._raw_delete(self.db)
 
 
+# one encoder for every record (json.dumps with options builds a new one per call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                              default=str)
+
+
+def canonical_json(content: dict) -> str:
+    """The record's content as hashed: sorted keys, no spaces, UTF-8 text."""
+    return _CANONICAL.encode(content)
+
+
 def chain_hash(content: dict, prev_hash: str) -> str:
-    """SHA-256 over the record's canonical JSON content and the previous
-    record's hash: changing, removing or reordering a row breaks the link."""
-    payload = json.dumps(content, sort_keys=True, ensure_ascii=False,
-                         separators=(",", ":"), default=str)
+    """SHA-256 over the previous record's hash, a newline and the record's
+    canonical JSON content: changing, removing or reordering a row breaks the
+    link. (``audit.services`` has PostgreSQL compute the same digest of the
+    same bytes while it inserts the row.)"""
+    payload = canonical_json(content)
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 

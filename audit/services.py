@@ -2,7 +2,8 @@
 
 ``record`` is the one way to write: it serialises writers (a PostgreSQL
 advisory lock; SQLite's IMMEDIATE transactions already do), reads the last
-record's hash and inserts the new record chained to it. ``verify_chain``
+record's hash and inserts the new record chained to it (on PostgreSQL in one
+round trip, see ``_insert_sql``). ``verify_chain``
 recomputes every hash; ``archive_before`` moves old records to a compressed
 file, keeping the chain checkable from the archive's last hash.
 """
@@ -14,15 +15,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
+
+import psycopg
 
 from .choices import AuditAction, AuditResult
 from .context import current_request
-from .models import GENESIS_HASH, AuditArchive, AuditRecord
+from .models import GENESIS_HASH, AuditArchive, AuditRecord, canonical_json
 
 # any fixed 64-bit number: the key of the advisory lock that orders writers
 _ADVISORY_LOCK_KEY = 7_201_405_114
@@ -34,6 +40,13 @@ def client_ip(request) -> str | None:
     if request is None:
         return None
     ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    if ip and ":" in ip:
+        # the form PostgreSQL's inet gives back (2001:db8::1), so the hash of
+        # the record as written is the hash of the record as read
+        try:
+            ip = clean_ipv6_address(ip)
+        except ValidationError:
+            pass
     return ip or None
 
 
@@ -50,10 +63,7 @@ def _object_fields(obj) -> dict:
     }
 
 
-def _plain(detail: dict) -> dict:
-    """JSON-safe and stable: what is hashed is exactly what the database
-    gives back (dates and other objects become strings)."""
-    return json.loads(json.dumps(detail, default=str, ensure_ascii=False))
+_DETAIL_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def record(request=None, action: str = "", obj=None, result: str = AuditResult.SUCCESS,
@@ -67,6 +77,9 @@ def record(request=None, action: str = "", obj=None, result: str = AuditResult.S
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             actor = user
+    # JSON-safe and stable: what is hashed is exactly what the database gives
+    # back (dates and other objects become strings, tuples lists)
+    detail_json = _DETAIL_JSON.encode(detail)
     entry = AuditRecord(
         created_at=timezone.now(),
         actor_id=actor.pk if actor is not None else None,
@@ -74,31 +87,76 @@ def record(request=None, action: str = "", obj=None, result: str = AuditResult.S
         ip_address=client_ip(request),
         action=str(action),
         result=str(result),
-        detail=_plain(detail),
+        detail=json.loads(detail_json),
         **_object_fields(obj),
     )
-    with transaction.atomic():
-        entry.prev_hash = _locked_head_hash()
-        entry.hash = entry.compute_hash()
-        entry.save(force_insert=True)
+    if connection.vendor == "postgresql":
+        _insert_chained(entry, detail_json)
+    else:
+        # SQLite's IMMEDIATE transaction takes the write lock at BEGIN: writers
+        # are serialised, so the head read inside it is the one extended
+        with transaction.atomic():
+            entry.prev_hash = _head_hash()
+            entry.hash = entry.compute_hash()
+            entry.save(force_insert=True)
     return entry
 
 
-def _locked_head_hash() -> str:
-    """Take the writers' lock, then read the head, in one round trip on
-    PostgreSQL: two statements sent together (no parameters, so psycopg uses
-    the simple protocol), each with its own snapshot under READ COMMITTED, so
-    the head read after the lock sees the previous writer's committed row."""
-    if connection.vendor != "postgresql":
-        return _head_hash()  # SQLite's IMMEDIATE transaction already serialises
-    table = connection.ops.quote_name(AuditRecord._meta.db_table)
+@cache
+def _insert_sql() -> str:
+    """Two statements sent as one simple-protocol query (one round trip):
+
+    1. ``pg_advisory_xact_lock`` orders writers: one at a time extends the
+       chain, until its transaction ends;
+    2. ``INSERT ... SELECT`` reads the head hash (the newest record's, else
+       the last archived segment's, else the genesis hash) and stores the new
+       row with ``sha256(prev_hash || '\\n' || canonical JSON)`` computed by
+       PostgreSQL, the digest ``AuditRecord.compute_hash`` recomputes.
+
+    Under READ COMMITTED each statement of the string takes its own snapshot,
+    so the head read *after* the lock sees the previous writer's committed
+    row (a single statement would read with the snapshot taken before it
+    waited for the lock, and fork the chain). In autocommit the string is one
+    implicit transaction: the lock is released by its commit. Inside an
+    ``atomic`` block it is held until that block commits, as any row lock.
+    """
+    qn = connection.ops.quote_name
+    table = qn(AuditRecord._meta.db_table)
+    archive = qn(AuditArchive._meta.db_table)
+    return (
+        # only table names and constants are formatted in; values are parameters
+        f"SELECT pg_advisory_xact_lock({int(_ADVISORY_LOCK_KEY)}); "  # noqa: S608
+        # MATERIALIZED: the head is read once, not once per reference
+        f"WITH head AS MATERIALIZED (SELECT COALESCE("
+        f"(SELECT hash FROM {table} ORDER BY id DESC LIMIT 1), "
+        f"(SELECT last_hash FROM {archive} ORDER BY last_id DESC LIMIT 1), "
+        f"'{GENESIS_HASH}') AS hash) "
+        f"INSERT INTO {table} (created_at, actor_id, actor_name, ip_address, action, "
+        "object_type, object_id, object_repr, result, detail, prev_hash, hash) "
+        "SELECT %s::timestamptz, %s::bigint, %s::text, %s::inet, %s::text, %s::text, "
+        "%s::text, %s::text, %s::text, %s::jsonb, head.hash, "
+        "encode(sha256(convert_to(head.hash || chr(10) || %s::text, 'UTF8')), 'hex') "
+        "FROM head RETURNING id, prev_hash, hash"
+    )
+
+
+def _insert_chained(entry: AuditRecord, detail_json: str) -> None:
+    """Lock, read the head, insert and hash in one round trip (PostgreSQL)."""
+    params = [entry.created_at, entry.actor_id, entry.actor_name, entry.ip_address,
+              entry.action, entry.object_type, entry.object_id, entry.object_repr,
+              entry.result, detail_json, canonical_json(entry.content())]
+    sql = _insert_sql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT pg_advisory_xact_lock({int(_ADVISORY_LOCK_KEY)}); "  # noqa: S608
-            f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")
+        raw = cursor.cursor
+        if not isinstance(raw, psycopg.ClientCursor):
+            # a server-side-binding cursor cannot send two statements with
+            # parameters: merge them here (psycopg quotes each literal)
+            sql, params = psycopg.ClientCursor(raw.connection).mogrify(sql, params), None
+        cursor.execute(sql, params)
         cursor.nextset()  # the first result is the lock's
-        row = cursor.fetchone()
-    return row[0] if row else _head_hash()
+        entry.pk, entry.prev_hash, entry.hash = cursor.fetchone()
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 def _head_hash() -> str:

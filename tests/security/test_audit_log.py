@@ -42,6 +42,60 @@ def test_each_record_links_to_the_previous_one():
     assert a.compute_hash() == a.hash
 
 
+def test_awkward_content_hashes_the_same_in_python_and_in_the_database():
+    """On PostgreSQL the database computes the digest as it inserts the row:
+    it must be the digest ``verify_chain`` recomputes from what it reads back,
+    whatever the text holds (Chinese, quotes, backslashes, newlines, an emoji,
+    dates, tuples, nested values)."""
+    from datetime import date
+
+    awkward = {"name": "规划图 \"终稿\" \\ 'v2'\n第二行 😀", "on": date(2026, 11, 25),
+               "pair": (1, 2), "nested": {"b": [1.5, None, True], "a": "%s %(x)s"},
+               "empty": ""}
+    entry = audit.record(None, "download", "规划图.pdf", **awkward)
+    again = AuditRecord.objects.get(pk=entry.pk)
+    assert entry.hash == again.hash == again.compute_hash()
+    assert again.prev_hash == entry.prev_hash
+    assert again.detail["name"] == awkward["name"] and again.detail["pair"] == [1, 2]
+    assert again.detail["on"] == "2026-11-25"
+    assert verify_chain().ok
+
+
+def test_an_ipv6_address_is_stored_as_it_reads_back():
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", REMOTE_ADDR="2001:0db8:0000::0001")
+    entry = audit.record(request, "download", "a.pdf")
+    again = AuditRecord.objects.get(pk=entry.pk)
+    assert again.ip_address == "2001:db8::1" and again.compute_hash() == again.hash
+
+
+def test_a_record_written_inside_a_transaction_that_rolls_back_leaves_no_gap():
+    from django.db import transaction
+
+    first = _write(1)[0]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(None, "export", "rolled-back.xlsx")
+        raise RuntimeError
+    after = _write(1)[0]
+    assert after.prev_hash == first.hash and verify_chain().ok
+
+
+def test_the_first_record_after_an_archived_segment_links_to_its_last_hash():
+    AuditArchive.objects.create(first_id=1, last_id=2, count=2, first_prev_hash="0" * 64,
+                                last_hash="a" * 64, path="/nowhere", sha256="b" * 64)
+    entry = audit.record(None, "export", "after-archive.xlsx")
+    assert entry.prev_hash == "a" * 64
+    assert entry.hash == AuditRecord.objects.get(pk=entry.pk).compute_hash()
+
+
+def test_writing_a_record_is_one_round_trip_on_postgresql(django_assert_max_num_queries):
+    _write(1)
+    expected = 1 if connection.vendor == "postgresql" else 4  # SQLite: BEGIN, head, insert, COMMIT
+    with django_assert_max_num_queries(expected):
+        audit.record(None, "export", "one.xlsx")
+
+
 def test_verify_command_passes_on_an_intact_log():
     _write(4)
     out = StringIO()
