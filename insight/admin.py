@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CloseOutSample, CommonIssue, SampleItem, SilentNudge
+from .models import ChaseNotice, CloseOutSample, CommonIssue, SampleItem, SilentNudge
 
 
 @admin.register(SilentNudge)
@@ -26,3 +26,22 @@ class CloseOutSampleAdmin(admin.ModelAdmin):
 class CommonIssueAdmin(admin.ModelAdmin):
     list_display = ["title", "category", "owner", "deadline_on", "is_closed"]
     raw_id_fields = ["obstacles"]
+
+
+@admin.register(ChaseNotice)
+class ChaseNoticeAdmin(admin.ModelAdmin):
+    """Archived notices are immutable: the admin only reads them."""
+
+    list_display = ["reference", "task", "department", "deadline_on", "issued_on"]
+    list_filter = ["issued_on"]
+    search_fields = ["reference"]
+    raw_id_fields = ["task"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

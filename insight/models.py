@@ -1,5 +1,5 @@
 """Integrity checks and insight beyond the closed loop: the silent-task ladder,
-close-out sampling (销号抽查) and common issues (共性问题).
+chase notices (催办通知书), close-out sampling (销号抽查) and common issues (共性问题).
 
 None of these change a task's state themselves: a reopening goes through
 ``approvals.services``.
@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from letters.models import ImmutableModel, private_storage
 
 
 class SilentNudge(models.Model):
@@ -158,3 +160,63 @@ class CommonIssue(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("insight:issue-detail", args=[self.pk])
+
+
+class ChaseNotice(ImmutableModel):
+    """催办通知书: the formal chase notice of one task, issued the working day
+    after its deadline passed, addressed to the owning department and copied to
+    its head. Archived like a status letter: numbered from ``ReferenceCounter``
+    (kind ``chase``), hashed, stored in the private store, never rewritten.
+
+    One per task and deadline: an extension gives the task a new deadline and,
+    if that one passes too, a new notice. ``data`` freezes what the PDF printed
+    (names, dates, days late), so the archive and the page always agree."""
+
+    reference = models.CharField(_("reference number"), max_length=40, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    task = models.ForeignKey("approvals.Task", verbose_name=_("task"),
+                             on_delete=models.PROTECT, related_name="chase_notices")
+    department = models.ForeignKey("approvals.Department", verbose_name=_("department"),
+                                   on_delete=models.PROTECT, related_name="+")
+    deadline_on = models.DateField(_("deadline that passed"))
+    issued_on = models.DateField(_("issued on"))
+    bulletin_on = models.DateField(
+        _("named in the bulletin if still late on"),
+        help_text=_("The fifth working day after the deadline: a task not resolved by the "
+                    "end of that day is named in the next supervision bulletin."))
+    data = models.JSONField(_("contents"), default=dict)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    file = models.FileField(_("file"), storage=private_storage, max_length=200)
+    created_at = models.DateTimeField(_("generated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("chase notice")
+        verbose_name_plural = _("chase notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "deadline_on"], name="chasenotice_once_per_deadline",
+                violation_error_message=_("A chase notice was already issued for this "
+                                          "deadline.")),
+            models.UniqueConstraint(
+                fields=["year", "number"], name="chasenotice_year_number",
+                violation_error_message=_("This reference number is already used.")),
+        ]
+        indexes = [
+            # a department's notices, newest first (the notice list of its users)
+            models.Index(fields=["department", "-created_at"], name="chasenotice_dept_created"),
+            # the notices of the last days, whose notifications the job (re)sends
+            models.Index(fields=["issued_on"], name="chasenotice_issued"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("insight:chase-download", args=[self.pk])
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.reference}.pdf"

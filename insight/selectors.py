@@ -13,6 +13,7 @@ from django.utils import timezone
 from approvals import colours, permissions
 from approvals.calendar import working_days_between
 from approvals.choices import (
+    DONE_STATES,
     OPEN_STATES,
     AppealStatus,
     Channel,
@@ -25,8 +26,15 @@ from approvals.models import Callback, ColourSpan, Obstacle, RatingAppeal, Task,
 from approvals.selectors import KpiRow, kpis
 
 from . import clustering
-from .models import CloseOutSample, CommonIssue, SampleItem, SampleResult
-from .services import ladder, silent_since_bound
+from . import permissions as insight_permissions
+from .models import ChaseNotice, CloseOutSample, CommonIssue, SampleItem, SampleResult
+from .services import (
+    BULLETIN_AFTER_WORKING_DAYS,
+    bulletin_day,
+    ladder,
+    latest_deadline_reached,
+    silent_since_bound,
+)
 
 MERGEABLE = (TaskState.SUBMITTED, *OPEN_STATES)
 
@@ -204,3 +212,67 @@ def monthly_report(month: date, today: date | None = None) -> dict:
         "silent_days": first_rung, "long_red": long_red, "issues": issues,
         "sampling": sampling,
     }
+
+
+# ------------------------------------------------------------------ chase notices
+
+
+def chase_notices_visible_to(user) -> QuerySet[ChaseNotice]:
+    """Chase notices in the user's scope, newest first; what the PDF printed is
+    in ``data``, so the list needs only the task's current state besides."""
+    return insight_permissions.scope_chase_notices(
+        user, ChaseNotice.objects.select_related("task"))
+
+
+def bulletin_late_tasks(start: date, end: date, *, today: date | None = None) -> list[dict]:
+    """The tasks a supervision bulletin (督查通报) of [start, end] names as
+    still late five working days after their deadline.
+
+    The rule: a task is named in the bulletin whose period holds its bulletin
+    day — the fifth working day after its deadline (``services.bulletin_day``)
+    — when it had not been resolved by the end of that day: it is still open,
+    or it was resolved on a later day. The day must be over (before ``today``),
+    so a bulletin of the running month names only what has happened. Monthly
+    periods follow each other, so each task and deadline is named once, in the
+    first bulletin after it went five working days late (the bulletin's
+    overdue list goes on showing it while it stays open); an extension gives a
+    new deadline and, if that one slips too, a new naming.
+
+    One query (the deadlines whose bulletin day falls in the period are a date
+    range, the bulletin day grows with the deadline); the exact "resolved after
+    the bulletin day" test runs on those rows, with the calendar in the cache.
+    """
+    today = today or timezone.localdate()
+    last_day = min(end, today - timedelta(days=1))
+    if last_day < start:
+        return []
+    n = BULLETIN_AFTER_WORKING_DAYS
+    newest = latest_deadline_reached(last_day, n)  # bulletin day on or before last_day
+    before = latest_deadline_reached(start - timedelta(days=1), n)  # ... before start
+    # a done task counts only if resolved after its bulletin day, which is at
+    # least the bulletin day of the first deadline in range
+    earliest_late = _aware(bulletin_day(before + timedelta(days=1)) + timedelta(days=1))
+    notices = ChaseNotice.objects.filter(task=OuterRef("pk"), deadline_on=OuterRef("deadline_on"))
+    rows = (Task.objects.filter(department__isnull=False, deadline_on__gt=before,
+                                deadline_on__lte=newest)
+            .filter(Q(state__in=OPEN_STATES)
+                    | Q(state__in=DONE_STATES, resolved_at__gte=earliest_late))
+            .annotate(notice=Subquery(notices.values("reference")[:1]))
+            .select_related("department", "obstacle", "obstacle__enterprise")
+            .order_by("department__name", "deadline_on", "pk"))
+    named = []
+    for t in rows:
+        marked = bulletin_day(t.deadline_on)
+        resolved_on = (timezone.localdate(t.resolved_at)
+                       if t.state in DONE_STATES and t.resolved_at else None)
+        if resolved_on is not None and resolved_on <= marked:
+            continue
+        named.append({
+            "task": t.pk, "obstacle": t.obstacle_id, "department": t.department.name,
+            "enterprise": t.obstacle.enterprise.name, "title": t.obstacle.title,
+            "deadline": t.deadline_on.isoformat(), "bulletin_day": marked.isoformat(),
+            "working_days_late": working_days_between(t.deadline_on, resolved_on or today),
+            "resolved": resolved_on.isoformat() if resolved_on else None,
+            "notice": t.notice or "",
+        })
+    return named

@@ -1,8 +1,11 @@
-"""Writes of the insight app: the silent-task ladder, close-out sampling and
-common issues. A task's state changes only through ``approvals.services``."""
+"""Writes of the insight app: the silent-task ladder, chase notices (催办通知书),
+close-out sampling and common issues. A task's state changes only through
+``approvals.services``."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
 import random
 from collections.abc import Sequence
@@ -11,19 +14,30 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from approvals import permissions
 from approvals import services as task_services
-from approvals.calendar import add_working_days
+from approvals.calendar import add_working_days, working_days_ago, working_days_between
 from approvals.choices import OPEN_STATES, Role, TaskRole, TaskState
 from approvals.models import Callback, Obstacle, Task, TaskEvent
 from approvals.services import InvalidTransition
 
-from .models import CloseOutSample, CommonIssue, SampleItem, SampleResult, SilentNudge
+from .models import (
+    ChaseNotice,
+    CloseOutSample,
+    CommonIssue,
+    SampleItem,
+    SampleResult,
+    SilentNudge,
+)
+
+log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------ silent tasks
 
@@ -64,9 +78,11 @@ def silent_scan(*, today: date | None = None) -> dict[int, int]:
     (task, created_at) event index and the reminders' unique index answer each),
     one reads the heads of their departments, one ``bulk_create`` writes the new
     rungs; the unique (task, last event, rung) makes a second run write nothing. Of the
-    rungs a task reaches at once, only the highest names a recipient: the owner
-    (the head when there is none) before the last rung, the department head at
-    the last. Returns {rung: reminders written}."""
+    rungs a task reaches at once, only the highest is sent: ``recipient`` is the
+    owner (a head of the department when there is none), and ``is_to_head`` says
+    the department's heads are told too (at the last rung, or with no owner).
+    ``notifications.jobs.silent_nudges_job`` delivers them. Returns {rung:
+    reminders written}."""
     today = today or timezone.localdate()
     rungs = ladder()
     bounds = {r: silent_since_bound(today, r) for r in rungs}
@@ -91,7 +107,7 @@ def silent_scan(*, today: date | None = None) -> dict[int, int]:
         for r in reached_now:
             top = r == reached_now[-1]
             to_head = r == rungs[-1] or owner_id is None
-            recipient = (heads.get(dept_id) if to_head else owner_id) if top else None
+            recipient = (owner_id or heads.get(dept_id)) if top else None
             new.append(SilentNudge(task_id=pk, last_event_id=last_id, rung=r,
                                    recipient_id=recipient, is_to_head=to_head and top,
                                    # a lower rung passed in the same scan is not sent
@@ -101,6 +117,144 @@ def silent_scan(*, today: date | None = None) -> dict[int, int]:
     for n in new:
         counts[n.rung] += 1
     return counts
+
+
+# ------------------------------------------------------------------ chase notices
+
+# The reference counter's kind for chase notices (``letters.ReferenceCounter``).
+CHASE_COUNTER = "chase"
+# Working days after the deadline: the chase notice on the first, the
+# supervision bulletin names the task when it is still late after the fifth.
+CHASE_AFTER_WORKING_DAYS = 1
+BULLETIN_AFTER_WORKING_DAYS = 5
+
+
+def chase_day(deadline_on: date) -> date:
+    """The working day after the deadline: the chase notice is due."""
+    return add_working_days(deadline_on, CHASE_AFTER_WORKING_DAYS)
+
+
+def bulletin_day(deadline_on: date) -> date:
+    """The fifth working day after the deadline: a task not resolved by the end
+    of this day is named in the next supervision bulletin."""
+    return add_working_days(deadline_on, BULLETIN_AFTER_WORKING_DAYS)
+
+
+def latest_deadline_reached(today: date, working_days: int) -> date:
+    """The latest deadline ``d`` with ``add_working_days(d, working_days) <= today``:
+    every task whose deadline is on or before it has reached that working day."""
+    return working_days_ago(today + timedelta(days=1), working_days)
+
+
+def chase_reference(year: int, number: int) -> str:
+    prefix = settings.DESK.get("CHASE_REFERENCE_PREFIX", "营商督催")
+    return f"{prefix}〔{year}〕{number}号"
+
+
+def chase_due(today: date) -> QuerySet[Task]:
+    """Open tasks of a department owed a chase notice today, oldest deadline
+    first, in one query: the first working day after the deadline has come,
+    and no notice exists for the task's current deadline. A missed day is caught
+    up until the bulletin day (the fifth working day after the deadline);
+    after it the bulletin names the task and a notice would come too late."""
+    newest = latest_deadline_reached(today, CHASE_AFTER_WORKING_DAYS)
+    # deadlines whose bulletin day has passed (bulletin day < today)
+    too_old = working_days_ago(today, BULLETIN_AFTER_WORKING_DAYS)
+    issued = ChaseNotice.objects.filter(task=OuterRef("pk"), deadline_on=OuterRef("deadline_on"))
+    return (Task.objects.filter(state__in=OPEN_STATES, department__isnull=False,
+                                deadline_on__lte=newest, deadline_on__gt=too_old)
+            .filter(~Exists(issued)).order_by("deadline_on", "pk"))
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "profile", None)
+    return (profile.display_name if profile else "") or user.get_username()
+
+
+def chase_contents(task: Task, *, issued_on: date) -> dict:
+    """What the notice prints, frozen as JSON in the archive."""
+    from letters.documents import chinese_date
+
+    User = get_user_model()
+    heads = [_person(u) for u in User.objects.filter(
+        is_active=True, groups__name=Role.DEPARTMENT_HEAD,
+        profile__department_id=task.department_id).select_related("profile").order_by("pk")]
+    obstacle = task.obstacle
+    return {
+        "task": task.pk, "obstacle": obstacle.pk, "title": obstacle.title,
+        "enterprise": obstacle.enterprise.name,
+        "category": obstacle.category.name if obstacle.category_id else "",
+        "department": task.department.name, "department_id": task.department_id,
+        "role": task.role, "state": task.state,
+        "owner": _person(task.owner), "heads": heads,
+        "assigned_on": (chinese_date(timezone.localdate(task.assigned_at))
+                        if task.assigned_at else ""),
+        "deadline": chinese_date(task.deadline_on),
+        "deadline_iso": task.deadline_on.isoformat(),
+        "issued": chinese_date(issued_on),
+        "days_late": max(0, working_days_between(task.deadline_on, issued_on)),
+        "bulletin_day": chinese_date(bulletin_day(task.deadline_on)),
+        "escalation_level": task.escalation_level,
+    }
+
+
+def chase_notice_html(*, data: dict, reference: str) -> str:
+    """The notice's HTML for ``letters.pdf.render_pdf`` (call inside
+    ``translation.override``): the status letter's page style and fonts."""
+    from letters import documents, pdf
+
+    return render_to_string("insight/chase_notice_pdf.html", {
+        "font_face_css": pdf.font_face_css(), "font_stack": pdf.FONT_STACK,
+        "page_counter": documents.page_counter_css(), "reference": reference,
+        "office": settings.DESK["OFFICE_NAME"],
+        "office_address": settings.DESK["OFFICE_ADDRESS"],
+        "office_phone": settings.DESK["OFFICE_PHONE"], "d": data,
+    })
+
+
+def chase_notice_create(*, task_id: int, today: date | None = None) -> ChaseNotice | None:
+    """催办通知书 for one task whose deadline passed: numbered, rendered,
+    hashed, stored and archived; ``None`` when none is owed (the task moved on,
+    or its notice for this deadline exists).
+
+    Like a status letter, the number is taken under the counter's row lock
+    (held only for the increment) and the PDF rendered outside any
+    transaction. Two workers on the same task both render, the unique (task,
+    deadline) lets one row in; the other deletes its file and leaves a gap in
+    the numbers, never a second notice."""
+    from letters.documents import render
+    from letters.services import reference_allocate
+
+    today = today or timezone.localdate()
+    task = (Task.objects.select_related("obstacle", "obstacle__enterprise", "obstacle__category",
+                                        "department", "owner", "owner__profile")
+            .filter(pk=task_id).first())
+    if (task is None or task.state not in OPEN_STATES or task.department_id is None
+            or task.deadline_on is None or chase_day(task.deadline_on) > today
+            or ChaseNotice.objects.filter(task=task, deadline_on=task.deadline_on).exists()):
+        return None
+    (number,) = reference_allocate(kind=CHASE_COUNTER, year=today.year)
+    reference = chase_reference(today.year, number)
+    data = chase_contents(task, issued_on=today)
+    with translation.override("zh-hans"):
+        pdf = render(chase_notice_html(data=data, reference=reference))
+    storage = ChaseNotice._meta.get_field("file").storage
+    name = storage.save(f"chase/{today.year}/{today.year}-{number:05d}.pdf", ContentFile(pdf))
+    try:
+        with transaction.atomic():
+            return ChaseNotice.objects.create(
+                reference=reference, year=today.year, number=number, task=task,
+                department_id=task.department_id, deadline_on=task.deadline_on,
+                issued_on=today, bulletin_on=bulletin_day(task.deadline_on), data=data,
+                sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), file=name)
+    except IntegrityError:
+        # another worker archived this task's notice meanwhile
+        storage.delete(name)
+        log.info("chase notice for task %s, deadline %s: already issued", task.pk,
+                 task.deadline_on)
+        return None
 
 
 # ------------------------------------------------------------------ sampling

@@ -20,8 +20,15 @@ def sweep_colours_task() -> int:
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
 def scan_silent_tasks_task() -> dict[int, int]:
-    """Daily: the silent-task ladder; a rung is written once per silence."""
-    return services.silent_scan()
+    """Daily: the silent-task ladder; a rung is written once per silence, then
+    the new reminders are delivered (inbox, e-mail, SMS by preference). A run
+    that died between the two leaves its reminders undelivered, and the next
+    run delivers them."""
+    from notifications.jobs import silent_nudges_job
+
+    counts = services.silent_scan()
+    silent_nudges_job()
+    return counts
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)

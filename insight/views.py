@@ -25,7 +25,13 @@ from approvals.models import RatingAppeal
 
 from . import forms, selectors, services
 from .models import CloseOutSample, SampleItem
-from .permissions import can_call_samples, can_coordinate, can_read_insight, can_see_silent
+from .permissions import (
+    can_call_samples,
+    can_coordinate,
+    can_read_insight,
+    can_see_chase_notices,
+    can_see_silent,
+)
 
 
 def _require(ok: bool) -> None:
@@ -139,6 +145,28 @@ def silent_list(request):
         t.silent_days = selectors.silent_days(t.last_at, today)
     return render(request, "insight/silent_list.html", {
         "page": page, "ladder": services.ladder()})
+
+
+# ------------------------------------------------------------------ chase notices
+
+
+@login_required
+def chase_list(request):
+    """催办通知书 issued to the user's department (all of them for the office
+    and leaders), newest first."""
+    _require(can_see_chase_notices(request.user))
+    page = Paginator(selectors.chase_notices_visible_to(request.user),
+                     25).get_page(request.GET.get("page"))
+    return render(request, "insight/chase_list.html", {"page": page})
+
+
+@login_required
+def chase_download(request, pk: int):
+    """The archived PDF; out of the user's scope (firm users always) it is a 404."""
+    from letters.views import pdf_response
+
+    notice = get_object_or_404(selectors.chase_notices_visible_to(request.user), pk=pk)
+    return pdf_response(notice, notice.download_name)
 
 
 # ------------------------------------------------------------------ sampling

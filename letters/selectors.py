@@ -139,8 +139,13 @@ def bulletin_figures(start: date, end: date) -> dict:
       same length;
     * ``overdue``: tasks still open whose deadline fell in or before the period
       and has passed, with their departments, and the count per department;
-    * ``escalated``: tasks escalated (督办) during the period, with the level.
+    * ``escalated``: tasks escalated (督办) during the period, with the level;
+    * ``late_named``: tasks still late five working days after their deadline,
+      named in the bulletin of the period holding that fifth working day
+      (``insight.selectors.bulletin_late_tasks`` states the rule).
     """
+    from insight.selectors import bulletin_late_tasks
+
     period = Period(start, end)
     total, rows = kpis(start, end)
     prev_total, prev_rows = kpis(period.previous.start, period.previous.end)
@@ -198,4 +203,5 @@ def bulletin_figures(start: date, end: date) -> dict:
         "overdue": overdue,
         "overdue_by_department": sorted(per_department.items(), key=lambda kv: (-kv[1], kv[0])),
         "escalated": escalated,
+        "late_named": bulletin_late_tasks(start, end, today=today),
     }

@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     BELOW_QUOTA = "below_quota", _("Visits below the weekly quota")
     BULLETIN = "bulletin", _("Supervision bulletin")
     CALENDAR_MISSING = "calendar_missing", _("Holiday calendar missing for next year")
+    CHASE_NOTICE = "chase_notice", _("Chase notice (催办通知书)")
+    SILENT_TASK = "silent_task", _("No progress on a task (silent)")
 
 
 class SendState(models.TextChoices):

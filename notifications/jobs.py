@@ -284,20 +284,29 @@ def licence_expiry_job(*, today: date | None = None) -> int:
 
 
 def weekly_visit_reports_job(*, today: date | None = None) -> int:
-    """Monday: last week's visit report — each team's to its members, the
-    office's to coordinators and leaders — and a note to each service staff
-    member who visited fewer firms than the quota. The week is the key."""
-    from visits.models import week_start_of
+    """Monday: last week's visit report — each team's to its leader (to its
+    members when the team has no active leader), the office's to coordinators
+    and leaders — and a note to each service staff member who visited fewer
+    firms than the quota. The team and the week are the key, so a leader who
+    also belongs to the team gets the team's report once."""
+    from visits.models import ServiceTeam, week_start_of
     from visits.selectors import weekly_report
 
     week = week_start_of(today or timezone.localdate()) - timedelta(weeks=1)
     User = get_user_model()
-    data = JSONObject(week=_date(week), team=F("profile__team__name"))
     with record_job("weekly_visit_reports") as run, transaction.atomic():
-        members = User.objects.filter(is_active=True, profile__team__isnull=False).annotate(
+        led = ServiceTeam.objects.filter(leader__isnull=False, leader__is_active=True)
+        leaders = led.annotate(
+            n_object=F("pk"), n_level=_int(0), n_occasion=_date(week), n_recipient=F("leader"),
+            n_data=JSONObject(week=_date(week), team=F("name")))
+        run.items = services.fan_out(run=run, kind=Kind.WEEKLY_REPORT, rows=leaders)
+        members = User.objects.filter(
+            is_active=True, profile__team__isnull=False,
+        ).exclude(profile__team__in=led).annotate(
             n_object=F("profile__team"), n_level=_int(0), n_occasion=_date(week),
-            n_recipient=F("pk"), n_data=data)
-        run.items = services.fan_out(run=run, kind=Kind.WEEKLY_REPORT, rows=members)
+            n_recipient=F("pk"), n_data=JSONObject(week=_date(week),
+                                                   team=F("profile__team__name")))
+        run.items += services.fan_out(run=run, kind=Kind.WEEKLY_REPORT, rows=members)
         office = _users(Role.COORDINATOR, Role.LEADER).annotate(
             n_object=_int(0), n_level=_int(0), n_occasion=_date(week), n_recipient=F("pk"),
             n_data=JSONObject(week=_date(week)))
@@ -309,6 +318,111 @@ def weekly_visit_reports_job(*, today: date | None = None) -> int:
             for row in weekly_report(week) if not row.is_met
         ]
         run.items += services.fan_out_rows(run=run, kind=Kind.BELOW_QUOTA, rows=below)
+        _dispatch_on_commit(run)
+    return run.items
+
+
+def chase_notices_job(*, today: date | None = None, limit: int = 500) -> dict:
+    """催办通知书: the working day after a task's deadline passed, a chase
+    notice (PDF, archived and numbered by ``insight.services``) addressed to
+    the owning department; its owner and the department's heads are told, with
+    a link to the PDF.
+
+    The due tasks come from one query (``insight.services.chase_due``); each
+    notice is rendered and archived in its own short transaction (a PDF takes a
+    while and must not hold locks), at most ``limit`` per run — the Celery task
+    runs again while ``more`` is true. One task's failure is counted on the run
+    and the rest go on. The notices are then announced set-wise, those of the
+    last two weeks included, so notices archived by a run that died before
+    announcing them are announced now; their keys make the rest a no-op."""
+    from django.core.cache import cache
+
+    from insight import services as insight_services
+    from insight.models import ChaseNotice
+
+    today = today or timezone.localdate()
+    lock = f"notifications:chase:{today.isoformat()}"
+    if not cache.add(lock, 1, 3600):
+        return {"issued": 0, "notified": 0, "more": False}  # another worker is at it
+    try:
+        with record_job("chase_notices") as run:
+            due = list(insight_services.chase_due(today).values_list("pk", flat=True)[:limit + 1])
+            issued, failed, last_error = 0, 0, ""
+            for pk in due[:limit]:
+                try:
+                    if insight_services.chase_notice_create(task_id=pk, today=today):
+                        issued += 1
+                except Exception as exc:  # one notice's failure must not stop the rest
+                    log.exception("chase notice for task %s failed", pk)
+                    failed += 1
+                    last_error = f"task {pk}: {type(exc).__name__}: {exc}"[:1000]
+            with transaction.atomic():
+                notified = notify_chase_notices(
+                    run, ChaseNotice.objects.filter(issued_on__gte=today - timedelta(days=14)))
+                _dispatch_on_commit(run)
+            if failed:
+                JobRun.objects.filter(pk=run.pk).update(errors=F("errors") + failed,
+                                                        error_text=last_error)
+            run.items = issued + notified
+            run.result = {"issued": issued, "notified": notified, "failed": failed,
+                          "more": len(due) > limit}
+    finally:
+        cache.delete(lock)
+    return run.result
+
+
+def notify_chase_notices(run: JobRun, notices: QuerySet) -> int:
+    """Tell the owner and the department's heads (copied) of each notice."""
+
+    def rows(qs, *, copied: int):
+        return qs.annotate(
+            n_object=F("pk"), n_level=_int(0), n_occasion=F("deadline_on"),
+            n_data=JSONObject(notice=F("pk"), reference=F("reference"), task=F("task_id"),
+                              obstacle=F("task__obstacle_id"), title=F("task__obstacle__title"),
+                              deadline=F("deadline_on"), department=F("department__name"),
+                              bulletin_day=F("bulletin_on"), copied=_int(copied)))
+
+    created = services.fan_out(run=run, kind=Kind.CHASE_NOTICE, rows=rows(
+        notices.filter(task__owner__isnull=False), copied=0).annotate(
+        n_recipient=F("task__owner")))
+    created += services.fan_out(run=run, kind=Kind.CHASE_NOTICE, rows=_heads(
+        rows(notices, copied=1), "department"))
+    return created
+
+
+def silent_nudges_job() -> int:
+    """Deliver the silent-task ladder's reminders (``insight.SilentNudge``,
+    written by ``insight.services.silent_scan``): the owner at each rung, the
+    department's heads too at the last rung (or when the task has no owner).
+
+    Set-wise and idempotent: one UPDATE claims every undelivered reminder by
+    stamping ``delivered_at`` (a second run, or one that overlaps and waits on
+    the row locks, finds nothing left), then one ``INSERT … SELECT`` per kind
+    of recipient; the delivery key (the reminder, its rung, the person) makes
+    anything sent before a no-op."""
+    from insight.models import SilentNudge
+
+    with record_job("silent_nudges") as run, transaction.atomic():
+        now = timezone.now()
+        claimed = SilentNudge.objects.filter(delivered_at__isnull=True).update(delivered_at=now)
+        run.items = 0
+        if claimed:
+            nudges = SilentNudge.objects.filter(delivered_at=now)
+
+            def rows(qs, *, copied: int):
+                return qs.annotate(
+                    n_object=F("pk"), n_level=F("rung"), n_occasion=TruncDate("created_at"),
+                    n_data=_task_data("task__", department=F("task__department__name"),
+                                      days=F("rung"),
+                                      since=TruncDate("last_event__created_at"),
+                                      copied=_int(copied)))
+
+            run.items += services.fan_out(run=run, kind=Kind.SILENT_TASK, rows=rows(
+                nudges.filter(recipient__isnull=False), copied=0).annotate(
+                n_recipient=F("recipient")))
+            run.items += services.fan_out(run=run, kind=Kind.SILENT_TASK, rows=_heads(
+                rows(nudges.filter(is_to_head=True), copied=1), "task__department"))
+        run.result = {"claimed": claimed}
         _dispatch_on_commit(run)
     return run.items
 

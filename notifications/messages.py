@@ -36,6 +36,8 @@ def _subjects() -> dict[str, str]:
         Kind.BELOW_QUOTA: _("Last week: %(firms)s of %(quota)s firms visited"),
         Kind.BULLETIN: _("Supervision bulletin %(period)s"),
         Kind.CALENDAR_MISSING: _("The holiday calendar has no data for %(year)s"),
+        Kind.CHASE_NOTICE: _("Chase notice %(reference)s: #%(obstacle)s %(title)s"),
+        Kind.SILENT_TASK: _("No progress for %(days)s working days: #%(obstacle)s %(title)s"),
     }
 
 
@@ -48,6 +50,8 @@ def link(kind: str, data: dict, *, firm: bool = False) -> str:
             if firm:
                 return reverse("portal:home")
             return reverse("enterprises:enterprise-detail", args=[data["enterprise_id"]])
+        if kind == Kind.CHASE_NOTICE:
+            return reverse("insight:chase-download", args=[data["notice"]])
         if "task" in data:
             return reverse("approvals:task-detail", args=[data["task"]])
         if kind in (Kind.WEEKLY_REPORT, Kind.BELOW_QUOTA):

@@ -46,6 +46,16 @@ def remind_licence_expiry_task() -> int:
     return jobs.licence_expiry_job()
 
 
+@shared_task(bind=True, **JOB_OPTIONS)
+def issue_chase_notices_task(self) -> dict:
+    """The working day after a deadline: chase notices (催办通知书), a batch
+    per run; queues itself again while notices are still owed."""
+    result = jobs.chase_notices_job()
+    if result.get("more") and result.get("issued"):
+        self.apply_async(countdown=5)
+    return result
+
+
 @shared_task(**JOB_OPTIONS)
 def warn_calendar_missing_task() -> int:
     return jobs.calendar_warning_job()

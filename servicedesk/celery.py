@@ -56,6 +56,11 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.remind_deadlines_task",
         "schedule": crontab(hour=8, minute=30),
     },
+    # 催办通知书 the working day after a deadline (#10): a PDF per task and deadline
+    "issue-chase-notices": {
+        "task": "notifications.tasks.issue_chase_notices_task",
+        "schedule": crontab(hour=8, minute=45),
+    },
     "remind-callbacks": {
         "task": "notifications.tasks.remind_callbacks_task",
         "schedule": crontab(hour=9, minute=30),

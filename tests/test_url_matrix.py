@@ -35,6 +35,7 @@ from approvals import services as task_services
 from approvals.choices import ApprovalKind
 from approvals.models import ApprovalRequest, Attachment
 from enterprises import services as account_services
+from insight.models import ChaseNotice
 from letters.models import Bulletin, Letter
 from tests.factories import (
     ContactFactory,
@@ -231,6 +232,11 @@ TABLE: dict[str, tuple] = {
                                           (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403,   403)),
     "insight/silent/": ("get", R("insight:silent-list"), None,
                         (LOGIN, 403,   403,   403,   200,   200,   200,   200,   200,   403)),
+    # chase notices (催办通知书): the task's department, the office and leaders
+    "insight/chase/": ("get", R("insight:chase-list"), None,
+                       (LOGIN, 403,   403,   403,   200,   200,   200,   200,   200,   403)),
+    "insight/chase/<int:pk>/download/": ("get", R("insight:chase-download", insight_matrix.chase_notice), None,
+                                         (LOGIN, 404,   404,   404,   200,   404,   200,   200,   200,   404)),
     "insight/samples/": ("get", R("insight:sample-list"), None,
                          (LOGIN, 403,   403,   200,   403,   403,   403,   200,   200,   403)),
     "insight/samples/<int:pk>/": ("get", R("insight:sample-detail", insight_matrix.sample), None,
@@ -344,7 +350,8 @@ TABLE: dict[str, tuple] = {
 @pytest.fixture
 def private_storage(tmp_path, monkeypatch):
     for field in (Attachment._meta.get_field("file"), VisitAttachment._meta.get_field("file"),
-                  Letter._meta.get_field("file"), Bulletin._meta.get_field("file")):
+                  Letter._meta.get_field("file"), Bulletin._meta.get_field("file"),
+                  ChaseNotice._meta.get_field("file")):
         monkeypatch.setattr(field, "storage", FileSystemStorage(location=tmp_path))
     return tmp_path
 

@@ -11,7 +11,7 @@ from approvals import permissions as task_permissions
 from approvals.choices import OPEN_STATES, Rating
 
 from .. import selectors
-from ..permissions import can_coordinate
+from ..permissions import can_coordinate, can_see_chase_notices
 
 register = template.Library()
 
@@ -35,8 +35,11 @@ def task_integrity(context, task):
                                                    exclude=obstacle.pk)[:10])
     can_appeal = (task_permissions.can(user, "appeal", task) and task.rating is not None
                   and task.rating < Rating.SATISFIED and not task.is_rating_excluded)
+    # the task's chase notices (催办通知书), for those who may download them
+    chase_notices = (list(selectors.chase_notices_visible_to(user).filter(task=task))
+                     if can_see_chase_notices(user) else [])
     return {
-        "task": task, "obstacle": obstacle,
+        "task": task, "obstacle": obstacle, "chase_notices": chase_notices,
         "red_days": colours.red_working_days(task, today=today),
         "silent_days": silent,
         "appeals": list(task.rating_appeals.select_related("decided_by")),

@@ -39,3 +39,22 @@ def issue(w) -> int:
                                    deadline_on=timezone.localdate() + timedelta(days=30))
     i.obstacles.add(w.task.obstacle)
     return i.pk
+
+
+def chase_notice(w) -> int:
+    """A chase notice (催办通知书) on the world's task, to its department; the
+    file goes to the ChaseNotice field storage the matrix points at tmp."""
+    from django.core.files.base import ContentFile
+
+    from insight.models import ChaseNotice
+
+    if not hasattr(w, "chase_notice"):
+        pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+        name = ChaseNotice._meta.get_field("file").storage.save("chase/m.pdf",
+                                                                ContentFile(pdf))
+        w.chase_notice = ChaseNotice.objects.create(
+            reference="营商督催〔2026〕9001号", year=2026, number=9001, task=w.task,
+            department=w.task.department, deadline_on=w.task.deadline_on,
+            issued_on=timezone.localdate(), bulletin_on=w.task.deadline_on, data={},
+            sha256="0" * 64, size=len(pdf), file=name)
+    return w.chase_notice.pk

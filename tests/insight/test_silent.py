@@ -36,7 +36,8 @@ def test_bound_counts_working_days():
     assert bound == datetime(2026, 11, 3, tzinfo=SH)
 
 
-def test_ladder_writes_each_rung_once_to_the_owner_then_the_head(silent_task, officer, head):
+def test_ladder_writes_each_rung_once_to_the_owner_then_also_the_head(silent_task, officer,
+                                                                     head):
     assert services.silent_scan(today=date(2026, 11, 6)) == {5: 0, 10: 0, 20: 0}
     assert services.silent_scan(today=date(2026, 11, 9)) == {5: 1, 10: 0, 20: 0}
     assert services.silent_scan(today=date(2026, 11, 9)) == {5: 0, 10: 0, 20: 0}
@@ -45,13 +46,13 @@ def test_ladder_writes_each_rung_once_to_the_owner_then_the_head(silent_task, of
     services.silent_scan(today=date(2026, 11, 16))
     assert services.silent_scan(today=date(2026, 11, 30)) == {5: 0, 10: 0, 20: 1}
     top = SilentNudge.objects.get(rung=20)
-    assert (top.recipient, top.is_to_head) == (head, True)
+    assert (top.recipient, top.is_to_head) == (officer, True)  # the owner, and the head too
 
 
-def test_a_late_first_scan_sends_only_the_highest_rung(silent_task, head):
+def test_a_late_first_scan_sends_only_the_highest_rung(silent_task, officer):
     assert services.silent_scan(today=date(2026, 11, 30)) == {5: 1, 10: 1, 20: 1}
     sent = SilentNudge.objects.filter(delivered_at__isnull=True)
-    assert [(n.rung, n.recipient) for n in sent] == [(20, head)]
+    assert [(n.rung, n.recipient, n.is_to_head) for n in sent] == [(20, officer, True)]
 
 
 def test_an_event_ends_the_silence_and_a_new_one_starts_a_new_ladder(silent_task, officer):

@@ -21,6 +21,7 @@ from tests.factories import (
     EnterpriseFactory,
     LiaisonFactory,
     MembershipFactory,
+    ServiceTeamFactory,
     TaskFactory,
     UserFactory,
 )
@@ -250,6 +251,56 @@ def test_monday_report_to_teams_office_and_notes_below_quota(
     report = next(m for m in mail.outbox if m.to == [staff.email]
                   and ("report" in m.subject or "报告" in m.subject))
     assert team.name in report.body and "staff2" in report.body  # the team's table
+
+
+def test_a_teams_report_goes_to_its_leader_and_a_team_without_one_to_its_members(
+        staff, staff2, coordinator, team, run_on_commit):
+    monday = date(2026, 11, 23)
+    lead = UserFactory(username="lead", role=Role.SERVICE_STAFF)  # leads, not a member
+    team.leader = lead
+    team.save()
+    second = ServiceTeamFactory(name="第二服务专班")
+    member = UserFactory(username="member2", role=Role.SERVICE_STAFF, team=second)
+
+    run_on_commit(jobs.weekly_visit_reports_job, today=monday)
+    assert run_on_commit(jobs.weekly_visit_reports_job, today=monday) == 0
+
+    reports = dict(Delivery.objects.filter(kind=Kind.WEEKLY_REPORT, object_id__gt=0)
+                   .values_list("recipient__username", "object_id"))
+    assert reports == {"lead": team.pk, "member2": second.pk}  # staff, staff2: not any more
+    report = next(m for m in mail.outbox if m.to == [lead.email])
+    assert team.name in report.body and "staff2" in report.body  # the team's table
+    assert Notification.objects.get(recipient=member, kind=Kind.WEEKLY_REPORT).data[
+        "team"] == second.name
+
+
+def test_a_team_whose_leader_left_falls_back_to_its_members(staff, staff2, team,
+                                                            run_on_commit):
+    team.leader = UserFactory(username="gone", role=Role.SERVICE_STAFF, is_active=False)
+    team.save()
+    run_on_commit(jobs.weekly_visit_reports_job, today=date(2026, 11, 23))
+    assert sorted(Delivery.objects.filter(kind=Kind.WEEKLY_REPORT).values_list(
+        "recipient__username", flat=True)) == ["staff", "staff2"]
+
+
+def test_a_leader_in_the_team_gets_the_report_once(staff, staff2, team, run_on_commit):
+    team.leader = staff
+    team.save()
+    run_on_commit(jobs.weekly_visit_reports_job, today=date(2026, 11, 23))
+    assert list(Delivery.objects.filter(kind=Kind.WEEKLY_REPORT).values_list(
+        "recipient__username", flat=True)) == ["staff"]
+
+
+@pytest.mark.parametrize("n", [2, 10])
+def test_weekly_reports_take_the_same_queries_for_any_number_of_teams(
+        n, coordinator, django_assert_max_num_queries):
+    for i in range(n):
+        lead = UserFactory(username=f"lead{i}", role=Role.SERVICE_STAFF)
+        team = ServiceTeamFactory(name=f"专班{i}", leader=lead)
+        UserFactory(username=f"m{i}", role=Role.SERVICE_STAFF, team=team)
+    with django_assert_max_num_queries(20):
+        jobs.weekly_visit_reports_job(today=date(2026, 11, 23))
+    assert Delivery.objects.filter(kind=Kind.WEEKLY_REPORT, object_id__gt=0).count() == n
 
 
 def test_calendar_warning_daily_from_december_until_the_year_has_data(
