@@ -10,7 +10,7 @@ figures.
    person's own liaison firms, one in seven with a companion from the team, the
    same firm twice in a week now and then, drafts only in the last two weeks;
    with the ``QuotaCredit`` rows ``visits.services`` writes on submit (one per
-   participant). Every generated visit's notes start with ``[bench.visits]``;
+   participant) and each firm's ``FirmLastVisit``. Every generated visit's notes start with ``[bench.visits]``;
    ``--remove`` deletes exactly those rows again. Only the visit tables are
    written: no obstacle is linked to a visit, so "obstacles raised" stays 0.
 2. **Pages** through Django's test Client, 3 warm-ups then ``--requests`` timed
@@ -107,6 +107,15 @@ def main(argv=None) -> None:
 # ---------------------------------------------------------------------- fill
 
 
+# what visits.services.refresh_last_visits keeps, for every firm at once
+LAST_VISITS_SQL = """
+    INSERT INTO visits_firmlastvisit (enterprise_id, visited_at)
+    SELECT enterprise_id, MAX(visited_at) FROM visits_visit WHERE status = 'submitted'
+    GROUP BY enterprise_id
+    ON CONFLICT (enterprise_id) DO UPDATE SET visited_at = EXCLUDED.visited_at
+"""
+
+
 def remove() -> None:
     """Delete the generated visits (marked in their notes) and their rows."""
     from django.db import connection, transaction
@@ -119,6 +128,8 @@ def remove() -> None:
                            [MARK + "%"])
         cursor.execute("DELETE FROM visits_visit WHERE notes LIKE %s", [MARK + "%"])
         n = cursor.rowcount
+        cursor.execute("DELETE FROM visits_firmlastvisit")
+        cursor.execute(LAST_VISITS_SQL)
     print(f"removed {n:,} generated visits in {time.perf_counter() - t:.1f} s")
 
 
@@ -231,7 +242,12 @@ def fill(args) -> None:
         cursor.execute("SELECT setval(pg_get_serial_sequence('visits_visit', 'id'), "
                        "(SELECT MAX(id) FROM visits_visit))")
         t = time.perf_counter()
-        for table in ("visits_visit", "visits_quotacredit", "visits_visit_companions"):
+        cursor.execute(LAST_VISITS_SQL)
+        print(f"  last visit per firm: {cursor.rowcount:,} firms, "
+              f"{time.perf_counter() - t:.1f} s", flush=True)
+        t = time.perf_counter()
+        for table in ("visits_visit", "visits_quotacredit", "visits_visit_companions",
+                      "visits_firmlastvisit"):
             cursor.execute(f"VACUUM ANALYZE {table}")
         print(f"  VACUUM ANALYZE: {time.perf_counter() - t:.1f} s")
     print(f"filled in {time.perf_counter() - started:.0f} s; visits now "

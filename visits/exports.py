@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from approvals.exports import xlsx_response, xlsx_sheet
 
-from .selectors import weekly_report
+from .selectors import weekly_reports
 
 
 def weekly_report_xlsx(weeks: list[date], team) -> FileResponse:
@@ -21,9 +21,8 @@ def weekly_report_xlsx(weeks: list[date], team) -> FileResponse:
         (_("Distinct firms"), 10), (_("Quota"), 8), (_("Quota met"), 10),
         (_("Obstacles raised"), 10),
     ])
-    for week in weeks:
-        for r in weekly_report(week, team=team):
-            name = getattr(getattr(r.user, "profile", None), "display_name", "") or r.user.username
-            ws.append([week, r.team, name, r.visits, r.firms, r.quota,
+    for week, rows in weekly_reports(weeks, team=team):
+        for r in rows:
+            ws.append([week, r.team, r.name, r.visits, r.firms, r.quota,
                        _("Yes") if r.is_met else _("No"), r.obstacles])
     return xlsx_response(wb, f"visits-{weeks[0].isoformat()}.xlsx")

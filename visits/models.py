@@ -124,8 +124,17 @@ class Visit(models.Model):
         indexes = [
             # quota and weekly report: submitted visits of a week
             models.Index(fields=["week_start", "status"], name="visit_week"),
-            # "my firms ordered by last visit" and coverage: last visit per firm
-            models.Index(fields=["enterprise", "-visited_at"], name="visit_ent_time"),
+            # "my firms ordered by last visit" and coverage: the last submitted
+            # visit per firm, and "visited since" per firm, from the index alone
+            models.Index(fields=["enterprise", "-visited_at"], name="visit_ent_submitted",
+                         condition=Q(status="submitted")),
+            # the visit list (newest first) and every "visited since" range
+            models.Index(fields=["-visited_at", "-id"], name="visit_time"),
+            # coverage's visits by street and industry: submitted visits since a
+            # day, their firm, lead and id (a staff member's scope) from the
+            # index alone (PostgreSQL)
+            models.Index(fields=["visited_at"], include=["enterprise", "lead_visitor", "id"],
+                         condition=Q(status="submitted"), name="visit_submitted_time"),
             # "my visits"
             models.Index(fields=["lead_visitor", "-visited_at"], name="visit_lead_time"),
         ]
@@ -240,3 +249,23 @@ class QuotaCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.week_start} {self.enterprise_id}"
+
+
+class FirmLastVisit(models.Model):
+    """When each firm that has a submitted visit was last visited. Written by
+    ``visits.services`` on submit and on a correction (``refresh_last_visits``),
+    so coverage ("not visited since ...", ordered by the last visit) is a join
+    of one row per firm instead of a search through every firm's visits."""
+
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        primary_key=True, related_name="last_visit",
+    )
+    visited_at = models.DateTimeField(_("last visited at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("last visit of a firm")
+        verbose_name_plural = _("last visits of firms")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.visited_at:%Y-%m-%d}"

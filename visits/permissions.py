@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from approvals.choices import Role
+from approvals.models import Profile
 from approvals.permissions import roles
 
 
@@ -30,13 +31,40 @@ def scope_visits(user, qs: QuerySet) -> QuerySet:
     if r & {Role.COORDINATOR, Role.LEADER}:
         return qs
     if Role.SERVICE_STAFF in r:
-        q = Q(lead_visitor=user) | Q(companions=user)
+        # No join to companions or profiles (it repeats rows and hides the
+        # visit time index from the planner): each arm is a hashed subquery
+        # or an equality, so "newest first" walks the time index and stops.
+        joined = qs.model.companions.through.objects.filter(user=user).values("visit_id")
+        q = Q(lead_visitor=user) | Q(pk__in=joined)
         team = _team_id(user)
         if team:
-            q |= Q(lead_visitor__profile__team_id=team)
-        # the companion join can repeat a row: keep one per visit
-        return qs.filter(pk__in=qs.model.objects.filter(q).values("pk"))
+            q |= Q(lead_visitor__in=Profile.objects.filter(team_id=team).values("user_id"))
+        return qs.filter(q)
     return qs.none()
+
+
+def count_visible(user) -> int:
+    """``scope_visits(user, Visit.objects.all()).count()`` without the OR that
+    makes PostgreSQL read every visit: for staff, the visits led by the team
+    (or by the user) plus those the user joined that someone else led, each
+    counted from an index. Up to three queries."""
+    from .models import Visit
+
+    r = roles(user)
+    if r & {Role.COORDINATOR, Role.LEADER}:
+        return Visit.objects.count()
+    if Role.SERVICE_STAFF not in r:
+        return 0
+    leads = {user.pk}
+    team = _team_id(user)
+    if team:
+        leads.update(Profile.objects.filter(team_id=team).order_by()
+                     .values_list("user_id", flat=True))
+    leads = sorted(leads)
+    led = Visit.objects.filter(lead_visitor__in=leads).count()
+    joined = (Visit.companions.through.objects.filter(user=user)
+              .exclude(visit__lead_visitor__in=leads).count())
+    return led + joined
 
 
 def is_locked(visit, now=None) -> bool:

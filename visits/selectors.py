@@ -7,15 +7,15 @@ of a submitted visit) or ``Visit``; query counts do not grow with rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -98,21 +98,29 @@ def my_firms(user, today: date | None = None) -> QuerySet[Enterprise]:
     current = Liaison.objects.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=today), starts_on__lte=today,
         staff=user, enterprise=OuterRef("pk"))
-    last = Visit.objects.filter(
-        enterprise=OuterRef("pk"), status=VisitStatus.SUBMITTED
-    ).order_by("-visited_at").values("visited_at")[:1]
     return (
         Enterprise.objects.filter(Exists(current))
-        .annotate(last_visit_at=Subquery(last))
+        .annotate(last_visit_at=F("last_visit__visited_at"))
         .select_related("street")
-        .order_by("last_visit_at", "name")
+        .order_by(F("last_visit_at").asc(nulls_first=True), "name")
     )
+
+
+def local_midnight(d: date) -> datetime:
+    """The desk's local midnight at the start of ``d``, as an aware datetime:
+    ``visited_at >= local_midnight(d)`` is ``visited_at__date >= d`` in the
+    desk's time zone, but a range the time indexes serve."""
+    return timezone.make_aware(datetime.combine(d, time.min))
 
 
 def coverage(user, *, weeks: int = 8, today: date | None = None, limit: int = 200):
     """Firms not visited in the last ``weeks`` weeks, key enterprises not visited
     this month, and visits by street and by industry over the same weeks. Staff
-    see their own liaison firms; coordinators and leaders the whole district."""
+    see their own liaison firms; coordinators and leaders the whole district.
+    Four or five queries: both counts, the stale firms (the never-visited ones
+    in a second query when the visited ones do not fill ``limit``), the key
+    firms (each a join with ``FirmLastVisit``), and the recent visits grouped
+    by street and industry at once."""
     from .permissions import can_visit
 
     today = today or timezone.localdate()
@@ -123,34 +131,72 @@ def coverage(user, *, weeks: int = 8, today: date | None = None, limit: int = 20
         firms = firms.filter(Exists(Liaison.objects.filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=today), staff=user,
             enterprise=OuterRef("pk"))))
-    submitted = Visit.objects.filter(enterprise=OuterRef("pk"), status=VisitStatus.SUBMITTED)
-    last = submitted.order_by("-visited_at").values("visited_at")[:1]
-    stale = (
-        firms.exclude(Exists(submitted.filter(visited_at__date__gte=since)))
-        .annotate(last_visit_at=Subquery(last)).select_related("street", "industry")
-        .order_by("last_visit_at", "name")
-    )
-    key = (
-        firms.filter(Q(is_above_scale=True) | Q(is_key_project=True) | Q(is_specialised=True))
-        .exclude(Exists(submitted.filter(visited_at__date__gte=month_start)))
-        .select_related("street").order_by("name")
-    )
+    # FirmLastVisit: one row per firm ever visited, its last submitted visit;
+    # "no submitted visit since X" is "last visit before X, or none"
+    firms = firms.annotate(last_visit_at=F("last_visit__visited_at"))
+    not_since = Q(last_visit_at__isnull=True) | Q(last_visit_at__lt=local_midnight(since))
+    is_key = Q(is_above_scale=True) | Q(is_key_project=True) | Q(is_specialised=True)
+    not_this_month = (Q(last_visit_at__isnull=True)
+                      | Q(last_visit_at__lt=local_midnight(month_start)))
+    counts = firms.aggregate(stale=Count("pk", filter=not_since),
+                             key=Count("pk", filter=is_key & not_this_month))
+    # least recently visited first, never visited last (PostgreSQL's NULLS
+    # LAST): the visited ones walk the last-visit index and stop at ``limit``;
+    # only when they are fewer do the never-visited ones follow, by name
+    shown = firms.select_related("street").only("name", "street__name")
+    stale = list(shown.filter(last_visit_at__lt=local_midnight(since))
+                 .order_by("last_visit_at", "name")[:limit])
+    if len(stale) < limit and counts["stale"] > len(stale):
+        stale += shown.filter(last_visit_at__isnull=True).order_by("name")[:limit - len(stale)]
+    key = firms.filter(is_key & not_this_month).only("name").order_by("name")
     recent = visits_visible_to(user).filter(status=VisitStatus.SUBMITTED,
-                                            visited_at__date__gte=since)
-    by_street = list(recent.values("enterprise__street__name").annotate(n=Count("pk"))
-                     .order_by("-n"))
-    by_industry = list(recent.values("enterprise__industry__name_zh").annotate(n=Count("pk"))
-                       .order_by("-n"))
+                                            visited_at__gte=local_midnight(since))
+    street, industry = "enterprise__street__name", "enterprise__industry__name_zh"
+    by_street: dict = {}
+    by_industry: dict = {}
+    for row in recent.values(street, industry).annotate(n=Count("*")).order_by():
+        by_street[row[street]] = by_street.get(row[street], 0) + row["n"]
+        by_industry[row[industry]] = by_industry.get(row[industry], 0) + row["n"]
     return {
-        "since": since, "stale": stale[:limit], "stale_count": stale.count(),
-        "key": key[:limit], "key_count": key.count(),
-        "by_street": by_street, "by_industry": by_industry,
+        "since": since, "stale": stale, "stale_count": counts["stale"],
+        "key": key[:limit], "key_count": counts["key"],
+        "by_street": _ranked(by_street, street), "by_industry": _ranked(by_industry, industry),
     }
+
+
+def _ranked(counts: dict, label: str) -> list[dict]:
+    """``[{label: name, "n": visits}]``, most visits first, ties by name."""
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
+    return [{label: name, "n": n} for name, n in rows]
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A service staff member as a report shows them. The office's report has
+    some 1,400 people: as plain values they load in a tenth of the time model
+    instances take. Enough of ``User`` for what reads ``row.user``: ``pk``,
+    ``username`` and ``profile.display_name`` (``profile`` is the member
+    itself)."""
+
+    pk: int
+    username: str
+    display_name: str = ""
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def profile(self) -> StaffMember:
+        return self
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
 
 
 @dataclass
 class ReportRow:
-    user: object
+    user: StaffMember
     team: str
     visits: int
     firms: int
@@ -161,33 +207,81 @@ class ReportRow:
     def is_met(self) -> bool:
         return self.firms >= self.quota
 
+    @property
+    def name(self) -> str:
+        return self.user.display_name or self.user.username
+
 
 def weekly_report(week: date, *, team=None) -> list[ReportRow]:
     """Per service-staff member of ``team`` (or of the whole office): visits,
     distinct firms, quota and whether it was met, obstacles raised during the
-    week's visits. One query, whatever the number of people or visits."""
-    week = week_start_of(week)
-    in_week = Q(quota_credits__week_start=week)
-    obstacles = Obstacle.objects.filter(
-        received_by=OuterRef("pk"), visit__week_start=week,
-        visit__status=VisitStatus.SUBMITTED,
-    ).order_by().values("received_by").annotate(n=Count("pk")).values("n")[:1]
+    week's visits. The function the Monday job e-mails; see ``weekly_reports``."""
+    return weekly_reports([week], team=team)[0][1]
+
+
+def weekly_reports(weeks: list[date], *, team=None) -> list[tuple[date, list[ReportRow]]]:
+    """``weekly_report`` for several weeks at once, in the order given: four
+    queries whatever the number of people, weeks or visits.
+
+    1. the people: active service staff (of ``team``), by team name and username;
+    2. their ``QuotaCredit`` rows (one per participant of a submitted visit) in
+       the weeks, grouped by person and week: visits (a person is credited once
+       per visit) and distinct firms, from the (week, person, firm) index only;
+    3. obstacles raised during the weeks' submitted visits, by the person who
+       received them and the visit's week;
+    4. personal quota overrides that touch the weeks (else the team's quota,
+       else the default), as ``_quota_expr``.
+    """
+    weeks = [week_start_of(w) for w in weeks]
+    if not weeks:
+        return []
     people = get_user_model().objects.filter(groups__name=Role.SERVICE_STAFF, is_active=True)
     if team is not None:
         people = people.filter(profile__team=team)
-    people = (
-        people.annotate(
-            visits=Count("quota_credits__visit", filter=in_week, distinct=True),
-            firms=Count("quota_credits__enterprise", filter=in_week, distinct=True),
-            quota=_quota_expr(week),
-            raised=Coalesce(Subquery(obstacles, output_field=IntegerField()), Value(0)),
-            team_name=Max("profile__team__name"),
-        )
-        .select_related("profile")
-        .order_by("profile__team__name", "username")
-    )
-    return [ReportRow(p, p.team_name or "", p.visits, p.firms, p.quota, p.raised)
-            for p in people]
+    people = list(people.order_by("profile__team__name", "username").values_list(
+        "pk", "username", "profile__display_name", "profile__team__name",
+        "profile__team__weekly_quota"))
+    ids = [p[0] for p in people]
+    # a range, not a list: the (week, person, firm) index then yields the rows
+    # in GROUP BY order, and weeks outside ``weeks`` are never looked up
+    credits = QuotaCredit.objects.filter(week_start__gte=min(weeks), week_start__lte=max(weeks))
+    obstacles = Obstacle.objects.filter(
+        visit__isnull=False, visit__week_start__in=weeks, visit__status=VisitStatus.SUBMITTED)
+    overrides = QuotaOverride.objects.filter(
+        starts_on__lte=max(weeks), ends_on__gte=min(weeks))
+    if team is not None:
+        # a team is a few dozen people: their ids are a short list
+        credits = credits.filter(user__in=ids)
+        obstacles = obstacles.filter(received_by__in=ids)
+        overrides = overrides.filter(staff__in=ids)
+    figures = {
+        (r["user"], r["week_start"]): (r["visits"], r["firms"])
+        for r in credits.values("week_start", "user").order_by()
+        .annotate(visits=Count("*"), firms=Count("enterprise", distinct=True))
+    }
+    raised = {
+        (r["received_by"], r["visit__week_start"]): r["n"]
+        for r in obstacles.values("received_by", "visit__week_start").order_by()
+        .annotate(n=Count("pk"))
+    }
+    personal: dict[int, list] = {}
+    for o in overrides.order_by("-starts_on", "-pk"):
+        personal.setdefault(o.staff_id, []).append(o)
+    default = _default_quota()
+    staff = [(StaffMember(pk, username, display_name or ""), team_name or "",
+              default if team_quota is None else team_quota, personal.get(pk))
+             for pk, username, display_name, team_name, team_quota in people]
+    reports = []
+    for week in weeks:
+        rows = []
+        for p, team_name, quota, own in staff:
+            if own:
+                quota = next((o.quota for o in own if o.starts_on <= week <= o.ends_on), quota)
+            visits, firms = figures.get((p.pk, week), (0, 0))
+            rows.append(ReportRow(p, team_name, visits, firms, quota,
+                                  raised.get((p.pk, week), 0)))
+        reports.append((week, rows))
+    return reports
 
 
 def report_weeks(today: date, count: int = 4) -> list[date]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,14 @@ from approvals.models import ObstacleCategory
 
 from . import permissions
 from .choices import VisitStatus
-from .models import QuotaCredit, Visit, VisitAttachment, VisitChange, week_start_of
+from .models import (
+    FirmLastVisit,
+    QuotaCredit,
+    Visit,
+    VisitAttachment,
+    VisitChange,
+    week_start_of,
+)
 
 # fields a visitor (or a correcting coordinator) may change
 EDITABLE = [
@@ -49,6 +57,22 @@ def _credit(visit: Visit) -> None:
                     week_start=visit.week_start)
         for pk in people
     )
+
+
+def refresh_last_visits(enterprise_ids: Iterable[int]) -> None:
+    """Recompute ``FirmLastVisit`` of these firms from their submitted visits
+    (one index probe each): after a submit, and after a correction that moved a
+    visit in time or to another firm."""
+    ids = set(enterprise_ids)
+    if not ids:
+        return
+    last = dict(Visit.objects.filter(enterprise__in=ids, status=VisitStatus.SUBMITTED)
+                .values("enterprise").order_by().annotate(at=Max("visited_at"))
+                .values_list("enterprise", "at"))
+    FirmLastVisit.objects.filter(enterprise__in=ids - last.keys()).delete()
+    FirmLastVisit.objects.bulk_create(
+        [FirmLastVisit(enterprise_id=pk, visited_at=at) for pk, at in last.items()],
+        update_conflicts=True, unique_fields=["enterprise"], update_fields=["visited_at"])
 
 
 def _take_in_obstacles(visit: Visit, actor) -> None:
@@ -126,6 +150,8 @@ def visit_save(
             _take_in_obstacles(visit, actor)
             visit.save(update_fields=["pending_obstacles", "updated_at"])
         _credit(visit)
+        moved_from = before["enterprise"].pk if before and before["enterprise"] else None
+        refresh_last_visits({visit.enterprise_id, moved_from} - {None})
     _attach(visit, files, actor)
     if correction:
         after = {f: getattr(visit, f) for f in EDITABLE}

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from approvals.downloads import private_file_response
@@ -16,6 +17,19 @@ from enterprises.models import Enterprise
 from . import exports, permissions, selectors, services
 from .forms import VisitForm, VisitObstacleFormSet, WeekForm
 from .models import VisitAttachment, week_start_of
+
+
+class CountedPaginator(Paginator):
+    """A paginator that asks ``count`` for the number of rows instead of
+    counting ``object_list`` (whose scope filter no index serves)."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()
 
 
 def _team_id(user):
@@ -115,7 +129,8 @@ def visit_list(request):
         raise PermissionDenied
     qs = (selectors.visits_visible_to(request.user)
           .select_related("enterprise", "lead_visitor__profile").order_by("-visited_at", "-pk"))
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    page = CountedPaginator(qs, 25, count=lambda: permissions.count_visible(request.user)
+                            ).get_page(request.GET.get("page"))
     return render(request, "visits/visit_list.html", {"page": page, "query": ""})
 
 
@@ -148,7 +163,7 @@ def weekly_report(request):
     weeks = selectors.report_weeks(today, 4)
     if request.GET.get("format") == "xlsx":
         return exports.weekly_report_xlsx(weeks, team)
-    reports = [(w, selectors.weekly_report(w, team=team)) for w in weeks]
+    reports = selectors.weekly_reports(weeks, team=team)
     return render(request, "visits/visit_report.html", {
         "form": form, "reports": reports, "team": team, "week": week_start_of(today)})
 
