@@ -20,6 +20,7 @@ from decimal import Decimal
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -31,6 +32,7 @@ from psycopg import sql
 
 from approvals.calendar import is_working_day
 from approvals.choices import (
+    OPEN_STATES,
     Channel,
     DepartmentKind,
     Role,
@@ -52,6 +54,7 @@ from approvals.management.commands.seed_demo import (
 from approvals.models import (
     ApprovalRequest,
     Callback,
+    ColourSpan,
     Department,
     Obstacle,
     ObstacleCategory,
@@ -59,6 +62,7 @@ from approvals.models import (
     Task,
     TaskEvent,
 )
+from audit.fields import EncryptedCharField, blind_index, encrypt
 from enterprises.models import Contact, Enterprise, Industry, Liaison, Street
 from enterprises.validators import generate_credit_code
 from visits.models import ServiceTeam
@@ -106,14 +110,47 @@ TEXT = {
 }
 
 
+def _model_for(table_name: str):
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == table_name:
+            return model
+    return None
+
+
 def copy_rows(table: str, columns: list[str], rows) -> int:
-    """COPY ``rows`` (tuples in ``columns`` order) into ``table``."""
+    """COPY ``rows`` (tuples in ``columns`` order) into ``table``.
+
+    As the ORM would write them: a NOT NULL column the generator does not
+    name gets its field's default (so a field added later needs no change
+    here), and an encrypted column (``audit.fields.EncryptedCharField``) is
+    written as its Fernet token, so pages pay for decryption as they do live."""
+    model = _model_for(table)
+    columns = list(columns)
+    extra: list = []
+    encrypted: list[int] = []
+    if model is not None:
+        for field in model._meta.concrete_fields:
+            if field.column in columns:
+                if isinstance(field, EncryptedCharField):
+                    encrypted.append(columns.index(field.column))
+                continue
+            if field.null or field.primary_key or not field.has_default() \
+                    or field.has_db_default():
+                continue
+            columns.append(field.column)
+            extra.append(field.get_db_prep_save(field.get_default(), connection))
+    extra_tuple = tuple(extra)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)))
     n = 0
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(row)
+            if encrypted:
+                row = list(row)
+                for i in encrypted:
+                    if row[i]:
+                        row[i] = encrypt(row[i])
+            copy.write_row(tuple(row) + extra_tuple if extra_tuple else row)
             n += 1
     return n
 
@@ -223,9 +260,10 @@ class Filler:
         self.reference_data()
         self.users()
         with bulk_load([Enterprise, Contact, Liaison, Obstacle, Task, TaskEvent, Callback,
-                        ApprovalRequest]):
+                        ApprovalRequest, ColourSpan]):
             self.enterprises()
             self.closed_loop()
+            self.colour_history()
         self.finish()
         print(f"done in {time.perf_counter() - started:.0f} s")
 
@@ -368,8 +406,9 @@ class Filler:
                 contacts.append((pk, self.person(), rng.choice(["总经理", "行政主管", "财务负责人"]),
                                  f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
                                  f"c{pk}_{k}@example.com", k == 0))
+        contacts = [row + (blind_index(row[3]),) for row in contacts]
         copy_rows(table(Contact), ["enterprise_id", "name", "position", "mobile", "email",
-                                   "is_primary"], contacts)
+                                   "is_primary", "mobile_index"], contacts)
         # 包保: ~60% of firms have a current liaison; some had an earlier one
         self.liaison_of: dict[int, int] = {}
         liaisons = []
@@ -675,6 +714,83 @@ class Filler:
         return pk if state == "closed" else None
 
     # ------------------------------------------------------------------ finish
+
+    def colours_only(self) -> None:
+        """``--colours-only``: replace the colour history of a filled database."""
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table(ColourSpan))))
+        with bulk_load([ColourSpan]):
+            self.colour_history()
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(table(ColourSpan))))
+
+    def colour_history(self) -> None:
+        """The three-colour history (``approvals.colours``) each task would have
+        if the desk had recorded it from the start, as ``colours.record`` writes
+        it: yellow from assignment, red from midnight after the deadline (or the
+        escalation, if earlier) for tasks resolved late or still open and
+        overdue, green from resolution, grey for rejected obstacles. Closed
+        spans carry their working days on the same calendar. Rectification
+        rounds are not replayed (a reopened task keeps one red stretch)."""
+        t = time.perf_counter()
+        cal, today_o = getattr(self, "cal", None), self.today_o
+        if cal is None:
+            cal = self.cal = WorkingDays(self.start - timedelta(days=400),
+                                         self.today + timedelta(days=400))
+        open_states = {s.value for s in OPEN_STATES}
+        done_states = {"resolved", "closing", "closed"}
+        local = timezone.localtime
+
+        def spans(rows):
+            for (pk, dept, state, assigned, created, deadline, resolved, escalated,
+                 level, updated) in rows:
+                if state == "rejected":
+                    yield (pk, dept, "grey", updated, None, None)
+                    continue
+                start = assigned or created
+                red_from = None
+                if deadline is not None:
+                    after = self.at(deadline.toordinal() + 1, 0)
+                    late = (resolved is not None and resolved >= after) or (
+                        resolved is None and state in open_states
+                        and deadline.toordinal() < today_o)
+                    if late:
+                        red_from = after
+                if level and escalated is not None and state in open_states | done_states:
+                    red_from = min(red_from or escalated, escalated)
+                if red_from is not None and red_from < start:
+                    red_from = start
+                end_yellow = red_from or (resolved if state in done_states else None)
+                yield (pk, dept, "yellow", start, end_yellow,
+                       None if end_yellow is None else cal.between(
+                           local(start).date().toordinal(),
+                           local(end_yellow).date().toordinal()))
+                if red_from is not None:
+                    red_end = resolved if state in done_states else None
+                    yield (pk, dept, "red", red_from, red_end,
+                           None if red_end is None else cal.between(
+                               local(red_from).date().toordinal(),
+                               local(red_end).date().toordinal()))
+                if state in done_states and resolved is not None:
+                    yield (pk, dept, "green", resolved, None, None)
+
+        # a chunk of tasks read, then its spans copied: one connection cannot
+        # read while it is in COPY
+        n, last, chunk = 0, 0, 50_000
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id, department_id, state, assigned_at, created_at, "  # noqa: S608
+                    f"deadline_on, resolved_at, escalated_at, escalation_level, updated_at "
+                    f"FROM {table(Task)} WHERE id > %s ORDER BY id LIMIT %s", [last, chunk])
+                rows = cursor.fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            n += copy_rows(table(ColourSpan), ["task_id", "department_id", "colour",
+                                               "started_at", "ended_at", "working_days"],
+                           spans(rows))
+        self.step("colour history", t, spans=n)
 
     def finish(self) -> None:
         """Move the id sequences past the ids COPY wrote, then VACUUM ANALYZE so

@@ -27,6 +27,8 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reset", action="store_true",
                         help="truncate the registry, the closed loop and users first")
+    parser.add_argument("--colours-only", action="store_true",
+                        help="only (re)write the colour history of the tasks already there")
     parser.add_argument("--force", action="store_true",
                         help="allow --reset on a database not named *bench*")
     return parser.parse_args(argv)
@@ -46,7 +48,10 @@ def main(argv=None) -> None:
 
     from bench.fill import Filler
 
-    Filler(args).run()
+    if args.colours_only:
+        Filler(args).colours_only()
+    else:
+        Filler(args).run()
 
 
 if __name__ == "__main__":

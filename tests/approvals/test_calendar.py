@@ -69,6 +69,23 @@ def test_working_days_between_inverts_add():
     assert working_days_between(start, start) == 0
 
 
+def test_working_days_between_agrees_with_counting_day_by_day():
+    """The arithmetic (weekdays, corrected by the year's exceptions) against
+    counting each day on ``is_working_day``, for every span starting on any
+    weekday across the 2025/2026/2027 year ends, the Spring Festival with its
+    make-up Saturdays and National Day."""
+    def by_day(a, b):
+        return sum(is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
+
+    starts = [date(2025, 12, 24) + timedelta(days=i) for i in range(0, 60, 3)]
+    starts += [date(2026, 9, 24) + timedelta(days=i) for i in range(9)]
+    for a in starts:
+        for length in (0, 1, 2, 5, 6, 7, 8, 13, 20, 31, 45, 200, 400):
+            b = a + timedelta(days=length)
+            assert working_days_between(a, b) == by_day(a, b), (a, b)
+            assert working_days_between(b, a) == -by_day(a, b)
+
+
 def test_n_below_one_is_refused():
     with pytest.raises(ValueError):
         add_working_days(date(2026, 1, 5), 0)
