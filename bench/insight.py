@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://root@127.0.0.1:5432/bench python -m bench.insight
 
 (a) the silent-task scan over every task (target < 5 s), then the same scan
-again, which must write nothing; (b) clustering a month of obstacles into
+again, which must write nothing, and the delivery of the reminders it wrote
+(owner, and heads at the last rung), twice (the second must send nothing); (b) clustering a month of obstacles into
 common-issue suggestions (target < 30 s for 20,000): the busiest month's
 obstacles as stored, and, because the generator writes only 18 distinct texts,
 the same number of obstacles with varied synthetic texts (a few words drawn from
@@ -11,8 +12,9 @@ a 100-word vocabulary per text: many shared terms, the hard case for an
 inverted index).
 
 Everything runs in one transaction that is rolled back at the end: the
-reminder table is created inside it (the bench database need not be migrated
-to this code), and no row stays behind. Exits 1 when a figure misses its target.
+reminder and notification tables are created inside it when the bench database
+has not been migrated to this code, and no row stays behind. E-mail is never
+sent (it goes out only after a commit). Exits 1 when a figure misses its target.
 """
 
 from __future__ import annotations
@@ -92,13 +94,19 @@ def main(argv=None) -> int:
     from approvals.models import Obstacle, Task
     from insight import clustering, services
     from insight.models import SilentNudge
+    from notifications.jobs import silent_nudges_job
+    from notifications.models import Delivery, JobRun, Notification, NotificationPreference
 
     print(f"bench.insight on {database_name(url)}; {load()}")
     failed = []
     try:
         with transaction.atomic():
+            existing = set(connection.introspection.table_names())
             with connection.schema_editor(atomic=False) as editor:
-                editor.create_model(SilentNudge)
+                for model in (SilentNudge, JobRun, Delivery, Notification,
+                              NotificationPreference):
+                    if model._meta.db_table not in existing:
+                        editor.create_model(model)
             tasks = Task.objects.count()
             open_tasks = Task.objects.filter(state__in=OPEN_STATES).count()
             # the scan as the beat runs it: today is the day after the newest data
@@ -110,6 +118,13 @@ def main(argv=None) -> int:
                   f"cpu (target < {TARGET_SCAN_S:.0f} s)")
             if min(scan_s, scan_cpu) > TARGET_SCAN_S or any(again.values()):
                 failed.append("silent scan")
+            sent, send_s, send_cpu = timed(silent_nudges_job)
+            resent, resend_s, resend_cpu = timed(silent_nudges_job)
+            print(f"    delivering the reminders: {sent:,} notices in {send_s:.2f} s wall, "
+                  f"{send_cpu:.2f} s cpu; again: {resent} in {resend_s:.2f} s wall, "
+                  f"{resend_cpu:.2f} s cpu")
+            if resent:
+                failed.append("silent delivery twice")
 
             busiest = (Obstacle.objects.annotate(m=TruncMonth("received_at")).values("m")
                        .annotate(n=Count("pk")).order_by("-n").first())

@@ -15,8 +15,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -57,32 +67,25 @@ def silent_since_bound(today: date, days: int) -> datetime:
     return timezone.make_aware(datetime.combine(d + timedelta(days=1), datetime.min.time()))
 
 
-def _heads(department_ids) -> dict[int, int]:
-    """One department head per department (the lowest id: stable)."""
-    User = get_user_model()
-    heads: dict[int, int] = {}
-    for pk, dept in (User.objects.filter(
-            is_active=True, groups__name=Role.DEPARTMENT_HEAD,
-            profile__department_id__in=department_ids)
-            .order_by("pk").values_list("pk", "profile__department_id")):
-        heads.setdefault(dept, pk)
-    return heads
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
 @transaction.atomic
 def silent_scan(*, today: date | None = None) -> dict[int, int]:
     """Flag open tasks with no event for the ladder's working days.
 
-    Set-wise: one query reads the open tasks whose last event is older than the
-    first rung, with the highest rung already written for this silence (the
-    (task, created_at) event index and the reminders' unique index answer each),
-    one reads the heads of their departments, one ``bulk_create`` writes the new
-    rungs; the unique (task, last event, rung) makes a second run write nothing. Of the
-    rungs a task reaches at once, only the highest is sent: ``recipient`` is the
-    owner (a head of the department when there is none), and ``is_to_head`` says
-    the department's heads are told too (at the last rung, or with no owner).
-    ``notifications.jobs.silent_nudges_job`` delivers them. Returns {rung:
-    reminders written}."""
+    Set-wise, one ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``: the
+    open tasks whose last event is older than the first rung, with the highest
+    rung already written for this silence (the (task, created_at) event index
+    and the reminders' unique index answer each), joined to the rungs each has
+    passed since; the unique (task, last event, rung) makes a second run write
+    nothing. Of the rungs a task reaches at once, only the highest is sent (the
+    lower ones are written as delivered, for the record): ``recipient`` is the
+    owner (the department's first head when there is none), and
+    ``is_to_head`` says the department's heads are told too (at the last rung,
+    or with no owner). ``notifications.jobs.silent_nudges_job`` delivers them.
+    Returns {rung: reminders written}."""
     today = today or timezone.localdate()
     rungs = ladder()
     bounds = {r: silent_since_bound(today, r) for r in rungs}
@@ -90,32 +93,48 @@ def silent_scan(*, today: date | None = None) -> dict[int, int]:
     # the highest rung already written for this silence: the ladder writes
     # every rung it passes, so the next rungs are those above it
     reached = SilentNudge.objects.filter(task=OuterRef("pk"), last_event=OuterRef("last_id"))
-    rows = list(
+    head = (get_user_model().objects.filter(
+        is_active=True, groups__name=Role.DEPARTMENT_HEAD,
+        profile__department_id=OuterRef("department_id")).order_by("pk").values("pk")[:1])
+    silent = (
         Task.objects.filter(state__in=OPEN_STATES)
         .annotate(last_at=Subquery(last.values("created_at")[:1]))
         .filter(last_at__lt=bounds[rungs[0]])
-        .annotate(last_id=Subquery(last.values("pk")[:1]))
-        .annotate(top=Subquery(reached.order_by("-rung").values("rung")[:1]))
+        .annotate(last_id=Subquery(last.values("pk")[:1]),
+                  top=Subquery(reached.order_by("-rung").values("rung")[:1]),
+                  s_task=F("pk"), s_owner=F("owner_id"),
+                  s_head=Case(When(owner__isnull=True, then=Subquery(head)),
+                              default=Value(None), output_field=IntegerField()))
         .order_by()
-        .values_list("pk", "last_id", "last_at", "owner_id", "department_id", "top")
+        .values("s_task", "last_id", "last_at", "s_owner", "s_head", "top")
     )
-    heads = _heads({r[4] for r in rows if r[4]})
+    silent_sql, silent_params = silent.query.sql_with_params()
+    adapt = connection.ops.adapt_datetimefield_value
     now = timezone.now()
-    new: list[SilentNudge] = []
-    for pk, last_id, last_at, owner_id, dept_id, top_done in rows:
-        reached_now = [r for r in rungs if last_at < bounds[r] and r > (top_done or 0)]
-        for r in reached_now:
-            top = r == reached_now[-1]
-            to_head = r == rungs[-1] or owner_id is None
-            recipient = (owner_id or heads.get(dept_id)) if top else None
-            new.append(SilentNudge(task_id=pk, last_event_id=last_id, rung=r,
-                                   recipient_id=recipient, is_to_head=to_head and top,
-                                   # a lower rung passed in the same scan is not sent
-                                   delivered_at=None if top else now))
-    SilentNudge.objects.bulk_create(new, ignore_conflicts=True, batch_size=5000)
+    ladder_sql = " UNION ALL ".join(f"SELECT {int(r)} AS rung, %s AS bound" for r in rungs)
+    # names from _meta, the rows' SQL compiled by the ORM, values as parameters;
+    # WHERE 1 = 1 keeps SQLite from reading ON CONFLICT as a join's ON
+    sql = (
+        f"INSERT INTO {_q(SilentNudge._meta.db_table)} "  # noqa: S608
+        f"(task_id, last_event_id, rung, recipient_id, is_to_head, created_at, delivered_at) "
+        f"SELECT x.s_task, x.last_id, x.rung, "
+        f"CASE WHEN x.rung = x.top_now THEN COALESCE(x.s_owner, x.s_head) END, "
+        f"CASE WHEN x.rung = x.top_now AND (x.rung = %s OR x.s_owner IS NULL) "
+        f"THEN %s ELSE %s END, %s, "
+        f"CASE WHEN x.rung = x.top_now THEN NULL ELSE %s END "
+        f"FROM (SELECT s.*, l.rung, MAX(l.rung) OVER (PARTITION BY s.s_task) AS top_now "
+        f"FROM ({silent_sql}) s INNER JOIN ({ladder_sql}) l "
+        f"ON s.last_at < l.bound AND l.rung > COALESCE(s.top, 0)) x "
+        f"WHERE 1 = 1 "
+        f"ON CONFLICT (task_id, last_event_id, rung) DO NOTHING RETURNING rung"
+    )
+    params = [rungs[-1], True, False, adapt(now), adapt(now), *silent_params,
+              *(adapt(bounds[r]) for r in rungs)]
     counts = dict.fromkeys(rungs, 0)
-    for n in new:
-        counts[n.rung] += 1
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for (rung,) in cursor.fetchall():
+            counts[rung] += 1
     return counts
 
 

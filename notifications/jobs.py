@@ -10,6 +10,7 @@ Task state is never touched here: escalation is ``approvals.services.escalate_ov
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -21,6 +22,8 @@ from django.db import transaction
 from django.db.models import DateField, F, IntegerField, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, JSONObject, TruncDate
 from django.utils import timezone
+
+from celery.exceptions import SoftTimeLimitExceeded
 
 from approvals import services as task_services
 from approvals.calendar import add_working_days, end_of_day, working_days_ago, year_has_data
@@ -322,7 +325,8 @@ def weekly_visit_reports_job(*, today: date | None = None) -> int:
     return run.items
 
 
-def chase_notices_job(*, today: date | None = None, limit: int = 500) -> dict:
+def chase_notices_job(*, today: date | None = None, limit: int = 500,
+                      budget_seconds: float = 240) -> dict:
     """催办通知书: the working day after a task's deadline passed, a chase
     notice (PDF, archived and numbered by ``insight.services``) addressed to
     the owning department; its owner and the department's heads are told, with
@@ -330,9 +334,10 @@ def chase_notices_job(*, today: date | None = None, limit: int = 500) -> dict:
 
     The due tasks come from one query (``insight.services.chase_due``); each
     notice is rendered and archived in its own short transaction (a PDF takes a
-    while and must not hold locks), at most ``limit`` per run — the Celery task
-    runs again while ``more`` is true. One task's failure is counted on the run
-    and the rest go on. The notices are then announced set-wise, those of the
+    while and must not hold locks), at most ``limit`` per run and no new one
+    after ``budget_seconds`` (well inside the task's time limit) — the Celery
+    task runs again while ``more`` is true. One task's failure is counted on
+    the run and the rest go on. The notices are then announced set-wise, those of the
     last two weeks included, so notices archived by a run that died before
     announcing them are announced now; their keys make the rest a no-op."""
     from django.core.cache import cache
@@ -347,11 +352,17 @@ def chase_notices_job(*, today: date | None = None, limit: int = 500) -> dict:
     try:
         with record_job("chase_notices") as run:
             due = list(insight_services.chase_due(today).values_list("pk", flat=True)[:limit + 1])
-            issued, failed, last_error = 0, 0, ""
+            issued, failed, done, last_error = 0, 0, 0, ""
+            started = time.monotonic()
             for pk in due[:limit]:
+                if done and time.monotonic() - started > budget_seconds:
+                    break
+                done += 1
                 try:
                     if insight_services.chase_notice_create(task_id=pk, today=today):
                         issued += 1
+                except SoftTimeLimitExceeded:
+                    raise  # the worker is stopping this task: not one task's fault
                 except Exception as exc:  # one notice's failure must not stop the rest
                     log.exception("chase notice for task %s failed", pk)
                     failed += 1
@@ -365,7 +376,7 @@ def chase_notices_job(*, today: date | None = None, limit: int = 500) -> dict:
                                                         error_text=last_error)
             run.items = issued + notified
             run.result = {"issued": issued, "notified": notified, "failed": failed,
-                          "more": len(due) > limit}
+                          "more": len(due) > done}
     finally:
         cache.delete(lock)
     return run.result

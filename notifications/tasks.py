@@ -51,6 +51,7 @@ def issue_chase_notices_task(self) -> dict:
     """The working day after a deadline: chase notices (催办通知书), a batch
     per run; queues itself again while notices are still owed."""
     result = jobs.chase_notices_job()
+    # only while it gets somewhere: a batch that failed whole waits for the beat
     if result.get("more") and result.get("issued"):
         self.apply_async(countdown=5)
     return result

@@ -188,6 +188,26 @@ def test_a_batch_limit_leaves_the_rest_for_the_next_run(dept, officer):
     assert ChaseNotice.objects.count() == 3
 
 
+def test_a_run_stops_after_its_time_budget_and_the_task_queues_the_rest(
+        dept, officer, monkeypatch):
+    from notifications import tasks
+
+    for _ in range(2):
+        late(dept, owner=officer)
+    assert jobs.chase_notices_job(today=CHASE_DAY, budget_seconds=0)["more"] is True
+    assert ChaseNotice.objects.count() == 1  # at least one per run: it gets somewhere
+    queued = []
+    monkeypatch.setattr(tasks.issue_chase_notices_task, "apply_async",
+                        lambda **kw: queued.append(kw))
+    monkeypatch.setattr(tasks.jobs, "chase_notices_job",
+                        lambda: {"issued": 1, "more": True, "failed": 0, "notified": 0})
+    tasks.issue_chase_notices_task.run()
+    monkeypatch.setattr(tasks.jobs, "chase_notices_job",
+                        lambda: {"issued": 0, "more": True, "failed": 3, "notified": 0})
+    tasks.issue_chase_notices_task.run()
+    assert queued == [{"countdown": 5}]  # not again after a batch that failed whole
+
+
 def test_two_workers_on_one_task_archive_one_notice(dept, officer, chase_store, monkeypatch):
     """A second worker that checked before the first one committed renders too;
     the unique (task, deadline) refuses its row, its file is removed and its
