@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from approvals.choices import Role
 from approvals.models import Obstacle
-from enterprises.models import Enterprise, Liaison
+from enterprises.models import Enterprise, Industry, Liaison, Street
 
 from .choices import VisitStatus
 from .models import QuotaCredit, QuotaOverride, Visit, week_start_of
@@ -117,10 +117,10 @@ def coverage(user, *, weeks: int = 8, today: date | None = None, limit: int = 20
     """Firms not visited in the last ``weeks`` weeks, key enterprises not visited
     this month, and visits by street and by industry over the same weeks. Staff
     see their own liaison firms; coordinators and leaders the whole district.
-    Four or five queries: both counts, the stale firms (the never-visited ones
+    Six or seven queries: both counts, the stale firms (the never-visited ones
     in a second query when the visited ones do not fill ``limit``), the key
-    firms (each a join with ``FirmLastVisit``), and the recent visits grouped
-    by street and industry at once."""
+    firms (each a join with ``FirmLastVisit``), the recent visits grouped by
+    street and industry at once, and those streets' and industries' names."""
     from .permissions import can_visit
 
     today = today or timezone.localdate()
@@ -151,17 +151,36 @@ def coverage(user, *, weeks: int = 8, today: date | None = None, limit: int = 20
     key = firms.filter(is_key & not_this_month).only("name").order_by("name")
     recent = visits_visible_to(user).filter(status=VisitStatus.SUBMITTED,
                                             visited_at__gte=local_midnight(since))
+    # grouped by the firms' street and industry keys (no join to those small
+    # tables for each of tens of thousands of visits), named afterwards
     street, industry = "enterprise__street__name", "enterprise__industry__name_zh"
     by_street: dict = {}
     by_industry: dict = {}
-    for row in recent.values(street, industry).annotate(n=Count("*")).order_by():
-        by_street[row[street]] = by_street.get(row[street], 0) + row["n"]
-        by_industry[row[industry]] = by_industry.get(row[industry], 0) + row["n"]
+    for street_id, industry_id, n in (
+            recent.values_list("enterprise__street", "enterprise__industry")
+            .annotate(n=Count("*")).order_by()):
+        by_street[street_id] = by_street.get(street_id, 0) + n
+        by_industry[industry_id] = by_industry.get(industry_id, 0) + n
+    streets = dict(Street.objects.filter(pk__in=[k for k in by_street if k is not None])
+                   .values_list("pk", "name"))
+    industries = dict(Industry.objects.filter(pk__in=list(by_industry))
+                      .values_list("pk", "name_zh"))
+    by_street, by_industry = _by_name(by_street, streets), _by_name(by_industry, industries)
     return {
         "since": since, "stale": stale, "stale_count": counts["stale"],
         "key": key[:limit], "key_count": counts["key"],
         "by_street": _ranked(by_street, street), "by_industry": _ranked(by_industry, industry),
     }
+
+
+def _by_name(counts: dict, names: dict) -> dict:
+    """Counts by key to counts by name (as a GROUP BY on the name would give:
+    two keys of one name add up; no key, no name)."""
+    out: dict = {}
+    for key, n in counts.items():
+        name = names.get(key)
+        out[name] = out.get(name, 0) + n
+    return out
 
 
 def _ranked(counts: dict, label: str) -> list[dict]:
@@ -255,14 +274,14 @@ def weekly_reports(weeks: list[date], *, team=None) -> list[tuple[date, list[Rep
         obstacles = obstacles.filter(received_by__in=ids)
         overrides = overrides.filter(staff__in=ids)
     figures = {
-        (r["user"], r["week_start"]): (r["visits"], r["firms"])
-        for r in credits.values("week_start", "user").order_by()
+        (user, week): (visits, firms)
+        for week, user, visits, firms in credits.values_list("week_start", "user").order_by()
         .annotate(visits=Count("*"), firms=Count("enterprise", distinct=True))
     }
     raised = {
-        (r["received_by"], r["visit__week_start"]): r["n"]
-        for r in obstacles.values("received_by", "visit__week_start").order_by()
-        .annotate(n=Count("pk"))
+        (user, week): n
+        for user, week, n in obstacles.values_list("received_by", "visit__week_start")
+        .order_by().annotate(n=Count("pk"))
     }
     personal: dict[int, list] = {}
     for o in overrides.order_by("-starts_on", "-pk"):
