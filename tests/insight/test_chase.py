@@ -150,6 +150,16 @@ def test_the_owner_and_the_head_are_told_once_with_a_link_to_the_pdf(
     assert "head of" in head_mail.body or "负责人" in head_mail.body
 
 
+def test_the_inbox_links_to_the_pdf(client, dept, officer, head, run_on_commit):
+    late(dept, owner=officer)
+    run_on_commit(jobs.chase_notices_job, today=CHASE_DAY)
+    notice = ChaseNotice.objects.get()
+    client.force_login(head)
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    assert notice.reference in page
+    assert reverse("insight:chase-download", args=[notice.pk]) in page
+
+
 def test_a_new_deadline_that_passes_gets_a_new_notice(dept, officer, head, run_on_commit):
     task = late(dept, owner=officer)
     run_on_commit(jobs.chase_notices_job, today=CHASE_DAY)
