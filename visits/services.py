@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from approvals import services as loop
 from approvals.choices import Channel
 from approvals.models import ObstacleCategory
+from enterprises.models import Enterprise
 
 from . import permissions
 from .choices import VisitStatus
@@ -66,6 +67,13 @@ def refresh_last_visits(enterprise_ids: Iterable[int]) -> None:
     ids = set(enterprise_ids)
     if not ids:
         return
+    # Two visits to one firm submitted at once: each would compute the maximum
+    # without the other's visit, and the later write could keep the earlier
+    # time. Refreshes of a firm take turns on its row (NO KEY: visits and
+    # obstacles referencing the firm are not held up); each then reads what
+    # the one before committed.
+    list(Enterprise.objects.select_for_update(no_key=True).filter(pk__in=ids)
+         .order_by("pk").values_list("pk", flat=True))
     last = dict(Visit.objects.filter(enterprise__in=ids, status=VisitStatus.SUBMITTED)
                 .values("enterprise").order_by().annotate(at=Max("visited_at"))
                 .values_list("enterprise", "at"))
