@@ -322,12 +322,18 @@ def measure(args, url: str) -> list[str]:
         t = time.perf_counter()
         report = selectors.weekly_report(week)
         times.append((time.perf_counter() - t) * 1000)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from bench.run import percentile
 
+    with CaptureQueriesContext(connection) as captured:
+        selectors.weekly_report(week)
     print(f"weekly_report() for the office, last week ({len(report):,} people): median "
-          f"{statistics.median(times):.0f} ms, p95 {percentile(times, 95):.0f} ms")
+          f"{statistics.median(times):.0f} ms, p95 {percentile(times, 95):.0f} ms, "
+          f"{len(captured.captured_queries)} queries")
     rows.append(("weekly_report() office, one week", statistics.median(times),
-                 percentile(times, 95), max(times), None, 1))
+                 percentile(times, 95), max(times), None, len(captured.captured_queries)))
 
     print(f"\n{'figure':<40} {'median':>8} {'p95':>8} {'max':>8} {'cpu':>8} {'queries':>8}"
           "  target")
