@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 import segno
@@ -63,16 +63,12 @@ def chinese_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def page_counter_css() -> str:
-    """The CSS ``content`` value of the page footer, 第 1 页 共 2 页."""
-    return _("Page %(page)s of %(pages)s") % {
-        "page": '" counter(page) "', "pages": '" counter(pages) "'}
+page_counter_css = pdf.page_counter_css
 
 
 def _common(reference: str, issued_on: date) -> dict:
     return {
-        "font_face_css": pdf.font_face_css(), "font_stack": pdf.FONT_STACK,
-        "page_counter": page_counter_css(), "reference": reference,
+        "reference": reference,
         "issued_on": chinese_date(issued_on), "office": settings.DESK["OFFICE_NAME"],
         "office_address": settings.DESK["OFFICE_ADDRESS"],
         "office_phone": settings.DESK["OFFICE_PHONE"],
@@ -131,5 +127,8 @@ def bulletin_html(*, data: dict, reference: str, issued_on: date) -> str:
     })
 
 
-def render(html: str) -> bytes:
-    return pdf.render_pdf(html)
+def render(html: str, language: str = "zh-hans") -> bytes:
+    """A letter's or bulletin's PDF: their templates leave the house style to
+    the pre-parsed stylesheet, in the document's language (its page footer)."""
+    with translation.override(language):
+        return pdf.render_pdf(html, house_style=True)
