@@ -11,7 +11,7 @@ from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from approvals import colours, permissions
-from approvals.calendar import working_days_between
+from approvals.calendar import is_working_day, working_days_between
 from approvals.choices import (
     DONE_STATES,
     OPEN_STATES,
@@ -224,6 +224,17 @@ def chase_notices_visible_to(user) -> QuerySet[ChaseNotice]:
         user, ChaseNotice.objects.select_related("task"))
 
 
+def _working_day_counts(first: date, last: date) -> dict[date, int]:
+    """Working days after ``first`` up to and including each day to ``last``:
+    ``counts[b] - counts[a] == working_days_between(a, b)`` within the span."""
+    counts, n, d = {first: 0}, 0, first
+    while d < last:
+        d += timedelta(days=1)
+        n += is_working_day(d)
+        counts[d] = n
+    return counts
+
+
 def bulletin_late_tasks(start: date, end: date, *, today: date | None = None) -> list[dict]:
     """The tasks a supervision bulletin (督查通报) of [start, end] names as
     still late five working days after their deadline.
@@ -258,21 +269,32 @@ def bulletin_late_tasks(start: date, end: date, *, today: date | None = None) ->
             .filter(Q(state__in=OPEN_STATES)
                     | Q(state__in=DONE_STATES, resolved_at__gte=earliest_late))
             .annotate(notice=Subquery(notices.values("reference")[:1]))
-            .select_related("department", "obstacle", "obstacle__enterprise")
-            .order_by("department__name", "deadline_on", "pk"))
+            .order_by("department__name", "deadline_on", "pk")
+            # plain values: no model (and no decrypted enterprise fields) per row
+            .values_list("pk", "obstacle_id", "department__name", "obstacle__enterprise__name",
+                         "obstacle__title", "deadline_on", "state", "resolved_at", "notice"))
+    rows = list(rows)
+    if not rows:
+        return []
+    # the calendar once per day of the span, not per row: bulletin days per
+    # deadline, and working days late as a difference of running counts
+    counted = _working_day_counts(min(r[5] for r in rows), max(today, end))
+    marks: dict[date, date] = {}
     named = []
-    for t in rows:
-        marked = bulletin_day(t.deadline_on)
-        resolved_on = (timezone.localdate(t.resolved_at)
-                       if t.state in DONE_STATES and t.resolved_at else None)
-        if resolved_on is not None and resolved_on <= marked:
+    for pk, obstacle, department, enterprise, title, deadline, state, resolved_at, notice in rows:
+        if deadline not in marks:
+            marks[deadline] = bulletin_day(deadline)
+        resolved_on = (timezone.localdate(resolved_at)
+                       if state in DONE_STATES and resolved_at else None)
+        if resolved_on is not None and resolved_on <= marks[deadline]:
             continue
+        until = min(resolved_on or today, max(counted))
         named.append({
-            "task": t.pk, "obstacle": t.obstacle_id, "department": t.department.name,
-            "enterprise": t.obstacle.enterprise.name, "title": t.obstacle.title,
-            "deadline": t.deadline_on.isoformat(), "bulletin_day": marked.isoformat(),
-            "working_days_late": working_days_between(t.deadline_on, resolved_on or today),
+            "task": pk, "obstacle": obstacle, "department": department,
+            "enterprise": enterprise, "title": title, "deadline": deadline.isoformat(),
+            "bulletin_day": marks[deadline].isoformat(),
+            "working_days_late": counted[until] - counted[deadline],
             "resolved": resolved_on.isoformat() if resolved_on else None,
-            "notice": t.notice or "",
+            "notice": notice or "",
         })
     return named
