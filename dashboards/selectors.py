@@ -10,7 +10,8 @@ the number on the dashboard is the number of rows the ledger then shows:
 * new per week: the same, by ISO week of receipt; resolved per week: lead
   tasks resolved in that week (``resolved_from`` / ``resolved_to``);
 * satisfaction: the latest counted rating of lead tasks resolved in the period
-  (``resolved_*`` and ``rating``);
+  (``resolved_*`` and ``rating``), leaving out ratings set aside on appeal, as
+  the league table's satisfaction rate and the ledger's rating filter do;
 * overdue by department: every task, lead or co-handling, open and past its
   deadline today, whenever it was received (``overdue`` and ``role=all``):
   who is late now, not who was late then;
@@ -32,13 +33,26 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import Count, DateField, Exists, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
-from approvals.choices import OPEN_STATES, Rating, Role, TaskRole
+from approvals.choices import OPEN_STATES, Colour, Rating, Role, TaskRole
 from approvals.models import Department, Profile, Task
-from approvals.selectors import KpiRow, colour_counts, kpis
+from approvals.selectors import KpiRow, colour_counts, colour_q, kpis
 from enterprises.models import Enterprise
 from visits.choices import VisitStatus
 from visits.models import QuotaCredit, QuotaOverride, ServiceTeam, Visit, week_start_of
@@ -141,16 +155,20 @@ def overdue_now(today: date, department: Department | None) -> QuerySet[Task]:
 # ------------------------------------------------------------------ figures
 
 
-def weekly(start: date, end: date, department: Department | None) -> list[WeekRow]:
-    """New and resolved per ISO week (two GROUP BY queries); every week of the
-    period is listed, empty ones too."""
-    def per_week(qs, column):
-        return dict(
-            qs.annotate(week=TruncWeek(column, output_field=DateField()))
-            .values("week").annotate(n=Count("pk")).order_by().values_list("week", "n"))
+def _per_week(qs: QuerySet[Task], column: str) -> dict[date, int]:
+    return dict(
+        qs.annotate(week=TruncWeek(column, output_field=DateField()))
+        .values("week").annotate(n=Count("pk")).order_by().values_list("week", "n"))
 
-    new = per_week(received_in(start, end, department), "obstacle__received_at")
-    resolved = per_week(resolved_in(start, end, department), "resolved_at")
+
+def weekly(start: date, end: date, department: Department | None,
+           new: dict[date, int] | None = None) -> list[WeekRow]:
+    """New and resolved per ISO week (one GROUP BY query each; ``new`` when
+    ``received_figures`` has counted it already); every week of the period is
+    listed, empty ones too."""
+    if new is None:
+        new = _per_week(received_in(start, end, department), "obstacle__received_at")
+    resolved = _per_week(resolved_in(start, end, department), "resolved_at")
     rows, monday = [], week_start_of(start)
     while monday <= end:
         rows.append(WeekRow(monday, max(monday, start), min(monday + timedelta(days=6), end),
@@ -177,11 +195,96 @@ def by_category(qs: QuerySet[Task]) -> list[Bar]:
     return _bars(qs, "top", "top_name")
 
 
+@dataclass
+class Received:
+    """The figures of the obstacles received in the period."""
+
+    colours: dict[str, int]
+    new_per_week: dict[date, int]
+    categories: list[Bar]
+    streets: list[Bar]
+    industries: list[Bar]
+
+
+_STREET = ("obstacle__enterprise__street", "obstacle__enterprise__street__name")
+_INDUSTRY = ("obstacle__enterprise__industry", "obstacle__enterprise__industry__name_zh",
+             "obstacle__enterprise__industry__name_en")
+
+
+def received_figures(start: date, end: date, department: Department | None,
+                     today: date) -> Received:
+    """Colours, new per week, categories, streets and industries of the lead
+    tasks received in the period.
+
+    On PostgreSQL one scan: the rows are read once and counted five ways with
+    ``GROUPING SETS`` (a query per figure read the period's tasks and their
+    joins five times; at bench scale that was most of the page's time). Each
+    grouping set gives exactly the rows and order the figure's own GROUP BY
+    would: counts per key, most first, ties by name. SQLite has no grouping
+    sets: there, one query per figure (the same definitions).
+    """
+    received = received_in(start, end, department)
+    if connection.vendor != "postgresql":
+        return Received(
+            colours=colour_counts(received, today),
+            new_per_week=_per_week(received, "obstacle__received_at"),
+            categories=by_category(received), streets=_bars(received, *_STREET),
+            industries=_bars(received, *_INDUSTRY))
+    dims = (
+        received.annotate(
+            week=TruncWeek("obstacle__received_at", output_field=DateField()),
+            top=Coalesce("obstacle__category__parent", "obstacle__category",
+                         output_field=IntegerField()),
+            top_name=Coalesce("obstacle__category__parent__name", "obstacle__category__name"),
+            street=F(_STREET[0]), street_name=F(_STREET[1]),
+            industry=F(_INDUSTRY[0]), industry_zh=F(_INDUSTRY[1]), industry_en=F(_INDUSTRY[2]),
+            # the three-colour rule of colour_counts: the conditions exclude each other
+            colour=Case(*(When(colour_q(c, today), then=Value(c.value)) for c in Colour),
+                        default=None, output_field=CharField()),
+        )
+        .order_by()
+        .values("week", "top", "top_name", "street", "street_name", "industry",
+                "industry_zh", "industry_en", "colour")
+    )
+    inner, params = dims.query.sql_with_params()
+    # GROUPING(...) tells the sets apart (a bit per column not grouped, the
+    # first column's bit highest); a set's name columns are NULL in the others,
+    # so one ORDER BY sorts every set by count, then name
+    sql = f"""
+        SELECT GROUPING(d.week, d.top, d.street, d.industry, d.colour) AS g,
+               d.week, d.top, d.top_name, d.street, d.street_name,
+               d.industry, d.industry_zh, d.industry_en, d.colour, COUNT(*) AS n
+        FROM ({inner}) AS d
+        GROUP BY GROUPING SETS ((d.week), (d.top, d.top_name), (d.street, d.street_name),
+                                (d.industry, d.industry_zh, d.industry_en), (d.colour))
+        ORDER BY g, n DESC, d.top_name, d.street_name, d.industry_zh
+    """  # noqa: S608 - the inner query is the ORM's, with its parameters
+    out = Received({c.value: 0 for c in Colour}, {}, [], [], [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for (g, week, top, top_name, street, street_name, industry, industry_zh,
+             industry_en, colour, n) in cursor.fetchall():
+            if g == 0b01111:
+                out.new_per_week[week.date() if isinstance(week, datetime) else week] = n
+            elif g == 0b10111:
+                out.categories.append(Bar(top, top_name or "", n))
+            elif g == 0b11011:
+                out.streets.append(Bar(street, street_name or "", n))
+            elif g == 0b11101:
+                out.industries.append(Bar(industry, industry_zh or "", n, industry_en or ""))
+            elif colour is not None:  # g == 0b11110; a state of no colour is not counted
+                out.colours[colour] = n
+    return out
+
+
 def satisfaction(start: date, end: date, department: Department | None) -> dict[int, int]:
     """Rated lead tasks resolved in the period per level, 5 (very satisfied)
-    down to 1, empty levels as 0."""
+    down to 1, empty levels as 0. A rating set aside by an upheld appeal
+    (``Task.is_rating_excluded``) stays on the task but is not counted, as in
+    the league table's satisfaction rate (``approvals.selectors.kpis``)."""
     counts = dict(
-        resolved_in(start, end, department).filter(rating__isnull=False)
+        resolved_in(start, end, department).filter(rating__isnull=False,
+                                                   is_rating_excluded=False)
         .values("rating").annotate(n=Count("pk")).order_by().values_list("rating", "n"))
     return {level: counts.get(level, 0) for level in sorted(Rating.values, reverse=True)}
 
@@ -274,20 +377,16 @@ def key_firms_unvisited(start: date, end: date) -> tuple[QuerySet[Enterprise], i
 
 def compute_overview(start: date, end: date, department: Department | None,
                      today: date) -> Overview:
-    """Every figure, in a fixed number of queries (about fifteen)."""
-    received = received_in(start, end, department)
+    """Every figure, in a fixed number of queries (about fifteen on PostgreSQL)."""
+    received = received_figures(start, end, department, today)
     total, rows = kpis(start, end, department=department)
     ov = Overview(
         start=start, end=end, today=today, department=department,
-        colours=colour_counts(received, today),
-        weeks=weekly(start, end, department),
+        colours=received.colours,
+        weeks=weekly(start, end, department, new=received.new_per_week),
         overdue=_bars(overdue_now(today, department), "department", "department__name"),
-        categories=by_category(received),
-        streets=_bars(received, "obstacle__enterprise__street",
-                      "obstacle__enterprise__street__name"),
-        industries=_bars(received, "obstacle__enterprise__industry",
-                         "obstacle__enterprise__industry__name_zh",
-                         "obstacle__enterprise__industry__name_en"),
+        categories=received.categories, streets=received.streets,
+        industries=received.industries,
         satisfaction=satisfaction(start, end, department),
         league_total=total, league_rows=rows,
     )
