@@ -179,7 +179,7 @@ def ledger_queryset(user, filters: LedgerFilters) -> QuerySet[Task]:
     if f.resolved_to:
         qs = qs.filter(resolved_at__lt=_start_of(f.resolved_to, plus_days=1))
     if f.rating:
-        qs = qs.filter(rating=f.rating)
+        qs = qs.filter(rating=f.rating, is_rating_excluded=False)  # counted ratings only
     if f.overdue:
         qs = qs.filter(state__in=OPEN_STATES, deadline_on__lt=timezone.localdate())
     if f.q:

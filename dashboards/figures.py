@@ -228,7 +228,8 @@ def _satisfaction(ov: Overview, links: Links) -> Figure:
         colors=[RATING_HEX[level] for level in ov.satisfaction])
     return Figure("satisfaction", _("Satisfaction"), _(
         "The latest counted callback rating of the lead tasks resolved in the "
-        "period, on the five-level scale."), table, chart)
+        "period, on the five-level scale; a rating set aside on appeal is not "
+        "counted."), table, chart)
 
 
 def _teams(ov: Overview) -> Figure:

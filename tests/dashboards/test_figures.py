@@ -85,6 +85,25 @@ def test_satisfaction_of_the_tasks_resolved_in_the_period(district):
     assert district.satisfaction == {5: 1, 4: 1, 3: 0, 2: 1, 1: 0}
 
 
+def test_a_rating_set_aside_on_appeal_is_not_counted(world, only_service_staff):
+    """An upheld appeal keeps o7's rating (4) on the task but out of the
+    distribution, and out of the league table's satisfaction rate."""
+    t7 = world.tasks.t7
+    t7.is_rating_excluded = True
+    t7.save(update_fields=["is_rating_excluded"])
+    ov = selectors.compute_overview(*NOV, None, date(2026, 11, 25))
+    # o2 (5) and o6 (2) still count; o7 is no longer "satisfied"
+    assert ov.satisfaction == {5: 1, 4: 0, 3: 0, 2: 1, 1: 0}
+    assert t7.rating == 4
+    # league (tasks assigned in November): dept rated o2 (5): 1 of 1 satisfied;
+    # other_dept's only rating is o7's, set aside: nothing rated
+    rates = {r.department.pk: (r.rated, r.satisfied, r.satisfaction_rate)
+             for r in ov.league_rows}
+    assert rates[world.dept.pk] == (1, 1, 100.0)
+    assert rates[world.other_dept.pk] == (0, 0, None)
+    assert (ov.league_total.rated, ov.league_total.satisfied) == (1, 1)
+
+
 def test_quota_met_per_team_over_the_weeks_begun(district, world):
     # five weeks begun (26 Oct .. 23 Nov); staff met the week of 23 Nov (4
     # firms), staff2 the week of 16 Nov (personal quota 1); loner never.

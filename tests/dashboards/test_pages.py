@@ -174,6 +174,23 @@ def test_every_number_is_the_number_of_ledger_rows_it_links_to(client, request, 
     assert checked >= (30 if who == "leader" else 15)
 
 
+def test_the_satisfaction_links_list_only_counted_ratings(client, leader, world):
+    """With o7's rating (4) set aside on appeal, the figure counts no 4 and
+    the ledger it links to lists no row either."""
+    world.tasks.t7.is_rating_excluded = True
+    world.tasks.t7.save(update_fields=["is_rating_excluded"])
+    client.force_login(leader)
+    figures = client.get(OVERVIEW).context["figures"]
+    satisfaction = next(f for f in figures if f.key == "satisfaction")
+    counts = {}
+    for row in satisfaction.table.rows:
+        cell = row[1]
+        counts[parse_qs(urlsplit(cell.href).query)["rating"][0]] = cell.value
+        listed = client.get(cell.href).context["counts"]
+        assert sum(listed.values()) == cell.value, cell.href
+    assert counts == {"5": 1, "4": 0, "3": 0, "2": 1, "1": 0}
+
+
 def test_the_charts_carry_chinese_labels_and_the_links(client, leader, world):
     client.force_login(leader)
     response = client.get(OVERVIEW, HTTP_ACCEPT_LANGUAGE="zh-hans")
