@@ -220,14 +220,11 @@ def chase_contents(task: Task, *, issued_on: date) -> dict:
 
 
 def chase_notice_html(*, data: dict, reference: str) -> str:
-    """The notice's HTML for ``letters.pdf.render_pdf`` (call inside
-    ``translation.override``): the status letter's page style and fonts."""
-    from letters import documents, pdf
-
+    """The notice's HTML (call inside ``translation.override``): only its own
+    rules; ``letters.documents.render`` adds the status letter's house style
+    and fonts (parsed once per process)."""
     return render_to_string("insight/chase_notice_pdf.html", {
-        "font_face_css": pdf.font_face_css(), "font_stack": pdf.FONT_STACK,
-        "page_counter": documents.page_counter_css(), "reference": reference,
-        "office": settings.DESK["OFFICE_NAME"],
+        "reference": reference, "office": settings.DESK["OFFICE_NAME"],
         "office_address": settings.DESK["OFFICE_ADDRESS"],
         "office_phone": settings.DESK["OFFICE_PHONE"], "d": data,
     })
@@ -258,7 +255,7 @@ def chase_notice_create(*, task_id: int, today: date | None = None) -> ChaseNoti
     reference = chase_reference(today.year, number)
     data = chase_contents(task, issued_on=today)
     with translation.override("zh-hans"):
-        pdf = render(chase_notice_html(data=data, reference=reference))
+        pdf = render(chase_notice_html(data=data, reference=reference), "zh-hans")
     storage = ChaseNotice._meta.get_field("file").storage
     name = storage.save(f"chase/{today.year}/{today.year}-{number:05d}.pdf", ContentFile(pdf))
     try:
