@@ -273,16 +273,17 @@ def weekly_reports(weeks: list[date], *, team=None) -> list[tuple[date, list[Rep
         credits = credits.filter(user__in=ids)
         obstacles = obstacles.filter(received_by__in=ids)
         overrides = overrides.filter(staff__in=ids)
-    figures = {
-        (user, week): (visits, firms)
-        for week, user, visits, firms in credits.values_list("week_start", "user").order_by()
-        .annotate(visits=Count("*"), firms=Count("enterprise", distinct=True))
-    }
-    raised = {
-        (user, week): n
-        for user, week, n in obstacles.values_list("received_by", "visit__week_start")
-        .order_by().annotate(n=Count("pk"))
-    }
+    # by week, then person: no (person, week) key kept per row
+    figures: dict[date, dict] = {week: {} for week in weeks}
+    for week, user, visits, firms in (
+            credits.values_list("week_start", "user").order_by()
+            .annotate(visits=Count("*"), firms=Count("enterprise", distinct=True))):
+        if week in figures:
+            figures[week][user] = (visits, firms)
+    raised: dict[date, dict] = {week: {} for week in weeks}
+    for user, week, n in (obstacles.values_list("received_by", "visit__week_start")
+                          .order_by().annotate(n=Count("pk"))):
+        raised[week][user] = n
     personal: dict[int, list] = {}
     for o in overrides.order_by("-starts_on", "-pk"):
         personal.setdefault(o.staff_id, []).append(o)
@@ -291,14 +292,15 @@ def weekly_reports(weeks: list[date], *, team=None) -> list[tuple[date, list[Rep
               default if team_quota is None else team_quota, personal.get(pk))
              for pk, username, display_name, team_name, team_quota in people]
     reports = []
+    none = (0, 0)
     for week in weeks:
-        rows = []
+        done, obstacles_raised, rows = figures[week], raised[week], []
         for p, team_name, quota, own in staff:
             if own:
                 quota = next((o.quota for o in own if o.starts_on <= week <= o.ends_on), quota)
-            visits, firms = figures.get((p.pk, week), (0, 0))
+            visits, firms = done.get(p.pk, none)
             rows.append(ReportRow(p, team_name, visits, firms, quota,
-                                  raised.get((p.pk, week), 0)))
+                                  obstacles_raised.get(p.pk, 0)))
         reports.append((week, rows))
     return reports
 
