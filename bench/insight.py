@@ -92,7 +92,7 @@ def main(argv=None) -> int:
 
     from approvals.choices import OPEN_STATES
     from approvals.models import Obstacle, Task
-    from insight import clustering, services
+    from insight import clustering, selectors, services
     from insight.models import SilentNudge
     from notifications.jobs import silent_nudges_job
     from notifications.models import Delivery, JobRun, Notification, NotificationPreference
@@ -125,6 +125,14 @@ def main(argv=None) -> int:
                   f"{resend_cpu:.2f} s cpu")
             if resent:
                 failed.append("silent delivery twice")
+
+            today = timezone.localdate()
+            end_prev = today.replace(day=1) - timedelta(days=1)
+            named, named_s, named_cpu = timed(selectors.bulletin_late_tasks,
+                                              end_prev.replace(day=1), end_prev, today=today)
+            print(f"    the bulletin's tasks still late five working days after the deadline, "
+                  f"{end_prev:%Y-%m}: {len(named):,} in {named_s:.2f} s wall, "
+                  f"{named_cpu:.2f} s cpu")
 
             busiest = (Obstacle.objects.annotate(m=TruncMonth("received_at")).values("m")
                        .annotate(n=Count("pk")).order_by("-n").first())
