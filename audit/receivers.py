@@ -21,7 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from approvals.models import Profile
-from enterprises.models import Contact
+from enterprises.models import Contact, Enterprise
 
 from . import services
 from .choices import AuditAction, AuditResult
@@ -163,5 +163,12 @@ def _index_profile(sender, instance, **kwargs):
     instance.mobile_index = blind_index(instance.mobile)
 
 
+def _index_enterprise(sender, instance, **kwargs):
+    # a save with update_fields must name legal_representative_id_index too
+    instance.legal_representative_id_index = blind_index(
+        instance.legal_representative_id_number) or ""
+
+
 pre_save.connect(_index_contact, sender=Contact, dispatch_uid="audit_index_contact")
+pre_save.connect(_index_enterprise, sender=Enterprise, dispatch_uid="audit_index_enterprise")
 pre_save.connect(_index_profile, sender=Profile, dispatch_uid="audit_index_profile")

@@ -14,4 +14,8 @@ urlpatterns = [
     path("lockouts/", views.lockout_list, name="lockout-list"),
     path("lockouts/unlock/", views.lockout_unlock, name="lockout-unlock"),
     path("contacts/<int:pk>/", views.contact_reveal, name="contact-reveal"),
+    path("enterprises/<int:pk>/legal-representative/", views.enterprise_reveal,
+         name="enterprise-id-reveal"),
+    path("obstacles/<int:pk>/contact/", views.obstacle_contact_reveal,
+         name="obstacle-contact-reveal"),
 ]

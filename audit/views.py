@@ -1,6 +1,8 @@
 """Security pages: the audit log (audit administrator), lockouts (security
 administrator), the second factor and password change (every user), and the
-full view of a contact's personal data with a stated purpose."""
+full view of personal data (a contact's mobile and e-mail, a legal
+representative's ID number, an obstacle's contact phone) with a stated
+purpose."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,7 +28,9 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from enterprises.models import Contact
+from approvals.models import Obstacle
+from approvals.permissions import scope_obstacles, scope_tasks
+from enterprises.models import Contact, Enterprise, mask_mobile
 from enterprises.permissions import can_enterprise, scope_enterprises
 
 from . import services
@@ -229,6 +234,23 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 # ------------------------------------------------------------------ personal data
 
 
+def _reveal(request, obj, *, rows, detail: dict, title: str, back: str):
+    """The shared "show in full" page: the masked values and a purpose form;
+    a valid purpose is recorded (``pi_view``, with ``detail``) and the full
+    values are shown once, in a response no cache keeps."""
+    form = PurposeForm(request.POST or None)
+    shown = request.method == "POST" and form.is_valid()
+    if shown:
+        services.record(request, AuditAction.PERSONAL_DATA_VIEW, obj,
+                        purpose=form.cleaned_data["purpose"], **detail)
+    response = render(request, "audit/personal_data_reveal.html", {
+        "title": title, "back": back, "form": form, "shown": shown,
+        "rows": [(label, full if shown else masked) for label, masked, full in rows]},
+        status=400 if form.is_bound and not shown else 200)
+    add_never_cache_headers(response)
+    return response
+
+
 @login_required
 def contact_reveal(request, pk: int):
     """A contact's full mobile and e-mail, for those who need them, after they
@@ -244,8 +266,51 @@ def contact_reveal(request, pk: int):
         services.record(request, AuditAction.PERSONAL_DATA_VIEW, contact,
                         purpose=form.cleaned_data["purpose"],
                         enterprise=contact.enterprise_id)
-        return render(request, "audit/contact_reveal.html",
-                      {"contact": contact, "shown": True})
-    return render(request, "audit/contact_reveal.html",
-                  {"contact": contact, "form": form, "shown": False},
-                  status=400 if form.is_bound else 200)
+        response = render(request, "audit/contact_reveal.html",
+                          {"contact": contact, "shown": True})
+    else:
+        response = render(request, "audit/contact_reveal.html",
+                          {"contact": contact, "form": form, "shown": False},
+                          status=400 if form.is_bound else 200)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def enterprise_reveal(request, pk: int):
+    """The legal representative's full resident ID number, for those who may
+    see the firm's contacts in full (``see_contact_mobile``), with a purpose."""
+    enterprise = get_object_or_404(scope_enterprises(request.user, Enterprise.objects.all()),
+                                   pk=pk)
+    if not can_enterprise(request.user, "see_contact_mobile", enterprise):
+        raise PermissionDenied
+    number = enterprise.legal_representative_id_number
+    return _reveal(
+        request, enterprise,
+        rows=[(_("Legal representative"), enterprise.legal_representative or "—",
+               enterprise.legal_representative or "—"),
+              (_("ID number"), enterprise.masked_legal_representative_id or "—", number or "—")],
+        detail={"field": "legal_representative_id_number"},
+        title=enterprise.name, back=enterprise.get_absolute_url())
+
+
+@login_required
+def obstacle_contact_reveal(request, pk: int):
+    """The full phone of an obstacle's follow-up contact, for the same people
+    as a firm's contacts (the coordinator, the firm's liaison, the officers
+    holding its tasks), from the task page, with a purpose."""
+    obstacle = get_object_or_404(
+        scope_obstacles(request.user, Obstacle.objects.select_related("enterprise")), pk=pk)
+    if not can_enterprise(request.user, "see_contact_mobile", obstacle.enterprise):
+        raise PermissionDenied
+    phone = obstacle.contact_phone
+    task = (scope_tasks(request.user, obstacle.tasks.all()).order_by("role", "pk")
+            .values_list("pk", flat=True).first())  # "co" sorts before "lead"; any will do
+    return _reveal(
+        request, obstacle,
+        rows=[(_("Contact"), obstacle.contact_name or "—", obstacle.contact_name or "—"),
+              (_("Phone"), mask_mobile(phone) if phone else "—", phone or "—")],
+        detail={"field": "contact_phone", "enterprise": obstacle.enterprise_id},
+        title=str(obstacle),
+        back=_next_url(request, reverse("approvals:task-detail", args=[task]) if task
+                       else obstacle.enterprise.get_absolute_url()))

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from approvals.choices import Role
+from audit.identity import normalise_id_number, validate_id_number
 
 from .choices import Scale
 from .models import Contact, Enterprise, Industry, Licence, Street
@@ -16,15 +17,55 @@ class EnterpriseForm(forms.ModelForm):
     # strips the spaces and checks the 18 characters, so the form field must not
     # refuse (or the browser truncate) the spaced form at the column's length.
     credit_code = forms.CharField(label=_("unified social credit code"), max_length=40)
+    # PIPL: the recorded number is never put back into the page (that would
+    # be a full view nobody asked for, unaudited): the field starts empty,
+    # and empty keeps what is recorded
+    legal_representative_id_number = forms.CharField(
+        label=_("Legal representative's ID number"), max_length=24, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    clear_legal_representative_id_number = forms.BooleanField(
+        label=_("Remove the recorded ID number"), required=False)
 
     class Meta:
         model = Enterprise
         fields = [
-            "name", "credit_code", "legal_representative", "registered_address", "street",
+            "name", "credit_code", "legal_representative", "legal_representative_id_number",
+            "registered_address", "street",
             "industry", "industry_division", "scale", "registered_capital", "established_on",
             "is_above_scale", "is_key_project", "is_specialised", "tags", "status",
         ]
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        recorded = self.instance.legal_representative_id_number if self.instance.pk else ""
+        self.initial["legal_representative_id_number"] = ""
+        field = self.fields["legal_representative_id_number"]
+        if recorded:
+            field.help_text = _("Recorded: %(masked)s. Leave empty to keep it, or type "
+                                "a new number to replace it.") % {
+                "masked": self.instance.masked_legal_representative_id}
+            order = list(self.fields)
+            order.remove("clear_legal_representative_id_number")
+            order.insert(order.index("legal_representative_id_number") + 1,
+                         "clear_legal_representative_id_number")
+            self.order_fields(order)
+        else:
+            field.help_text = _("The 18-character resident ID number (居民身份证号码).")
+            del self.fields["clear_legal_representative_id_number"]
+
+    def clean_legal_representative_id_number(self):
+        typed = normalise_id_number(self.cleaned_data["legal_representative_id_number"])
+        if not typed:
+            return self.instance.legal_representative_id_number if self.instance.pk else ""
+        validate_id_number(typed)
+        return typed
+
+    def clean(self):
+        data = super().clean()
+        if data.get("clear_legal_representative_id_number"):
+            data["legal_representative_id_number"] = ""
+        return data
 
     def clean_credit_code(self):
         code = validate_credit_code(self.cleaned_data["credit_code"])

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audit.fields import EncryptedCharField, EncryptedEmailField
+from audit.identity import mask_id_number, validate_id_number
 
 from .choices import EnterpriseStatus, Scale
 from .validators import validate_credit_code
@@ -71,6 +72,23 @@ class Enterprise(models.Model):
     legal_representative = models.CharField(
         _("legal representative"), max_length=64, blank=True
     )
+    # PIPL: the legal representative's resident ID number (法定代表人身份证号),
+    # encrypted at rest, masked on the pages, shown in full only through the
+    # audited "show in full" page (audit.views.enterprise_reveal)
+    legal_representative_id_number = EncryptedCharField(
+        _("legal representative's ID number"), max_length=18, blank=True,
+        validators=[validate_id_number],
+        # db_default: bulk loaders (bench.fill's COPY) may leave it out;
+        # default: what a new instance holds in Python
+        default="", db_default="",
+        help_text=_("The 18-character resident ID number (居民身份证号码)."),
+    )
+    # its blind index (audit.fields), set on save: the registry finds the
+    # firms a person represents by the whole number
+    legal_representative_id_index = models.CharField(
+        _("ID number blind index"), max_length=64, blank=True, editable=False,
+        db_index=True, default="", db_default="",
+    )
     registered_address = models.CharField(_("registered address"), max_length=255, blank=True)
     street = models.ForeignKey(
         Street,
@@ -134,6 +152,10 @@ class Enterprise(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("enterprises:enterprise-detail", args=[self.pk])
+
+    @property
+    def masked_legal_representative_id(self) -> str:
+        return mask_id_number(self.legal_representative_id_number)
 
     @property
     def tag_list(self) -> list[str]:

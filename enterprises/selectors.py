@@ -41,6 +41,9 @@ def enterprise_list(user, *, q: str = "", industry=None, street=None, scale: str
             # mobiles are encrypted (PIPL): a whole number matches its blind index
             branches.append(Contact.objects.filter(mobile_index=blind_index(q))
                             .values("enterprise_id"))
+            # and a legal representative's whole ID number (encrypted too)
+            branches.append(Enterprise.objects.filter(
+                legal_representative_id_index=blind_index(q)).values("pk"))
         matching = Enterprise.objects.filter(name__icontains=q).values("pk").order_by().union(
             *(b.order_by() for b in branches), all=True,
         )

@@ -306,6 +306,13 @@ TABLE: dict[str, tuple] = {
                                   (LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   403)),
     "security/contacts/<int:pk>/": ("get", R("security:contact-reveal", lambda w: w.contact.pk), None,
                                     (LOGIN, 403,   404,   200,   403,   403,   403,   200,   403,   404)),
+    "security/enterprises/<int:pk>/legal-representative/": (
+        "get", R("security:enterprise-id-reveal", lambda w: w.a.pk), None,
+        (LOGIN, 403,   404,   200,   403,   403,   403,   200,   403,   404)),
+    # obstacles are out of a firm user's desk scope (404); the assigned task has no owner yet
+    "security/obstacles/<int:pk>/contact/": (
+        "get", R("security:obstacle-contact-reveal", lambda w: w.task.obstacle_id), None,
+        (LOGIN, 404,   404,   200,   403,   404,   403,   200,   403,   404)),
     "audit/": ("get", R("audit:log"), None,
                (LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   403)),
     "audit/export.xlsx": ("get", R("audit:export"), None,
