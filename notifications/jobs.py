@@ -19,7 +19,17 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import DateField, F, IntegerField, Max, Q, QuerySet, Value
+from django.db.models import (
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Cast, JSONObject, TruncDate
 from django.utils import timezone
 
@@ -410,7 +420,9 @@ def silent_nudges_job() -> int:
     stamping ``delivered_at`` (a second run, or one that overlaps and waits on
     the row locks, finds nothing left), then one ``INSERT … SELECT`` per kind
     of recipient; the delivery key (the reminder, its rung, the person) makes
-    anything sent before a no-op."""
+    anything sent before a no-op. A reminder whose silence is over by now (the
+    task moved on: a newer event, or it is no longer open) is stamped and not
+    sent, so reminders left undelivered for a while never go out stale."""
     from insight.models import SilentNudge
 
     with record_job("silent_nudges") as run, transaction.atomic():
@@ -418,7 +430,11 @@ def silent_nudges_job() -> int:
         claimed = SilentNudge.objects.filter(delivered_at__isnull=True).update(delivered_at=now)
         run.items = 0
         if claimed:
-            nudges = SilentNudge.objects.filter(delivered_at=now)
+            # the (task, created_at) event index answers the "newer event" test
+            newer = TaskEvent.objects.filter(task=OuterRef("task"),
+                                             created_at__gt=OuterRef("last_event__created_at"))
+            nudges = SilentNudge.objects.filter(delivered_at=now, task__state__in=OPEN_STATES
+                                                ).filter(~Exists(newer))
 
             def rows(qs, *, copied: int):
                 return qs.annotate(

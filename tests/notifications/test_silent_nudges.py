@@ -96,6 +96,20 @@ def test_running_twice_or_after_a_crash_sends_nothing_twice(silent_task, officer
     assert runs == [{"claimed": 1}, {"claimed": 1}]
 
 
+def test_a_reminder_whose_silence_ended_meanwhile_is_not_sent(
+        silent_task, staff, enterprise, category, coordinator, dept, officer, run_on_commit):
+    other = make_silent(staff, enterprise, category, coordinator, dept, accept_by=officer,
+                        title="另一个")
+    insight_services.silent_scan(today=date(2026, 11, 9))  # written, not yet delivered
+    with time_machine.travel(datetime(2026, 11, 9, 11, tzinfo=SH), tick=False):
+        task_services.task_add_note(task_id=silent_task.pk, actor=officer, comment="已对接")
+        task_services.task_resolve(task_id=other.pk, actor=officer, resolution="已办结")
+
+    assert run_on_commit(jobs.silent_nudges_job) == 0
+    assert not SilentNudge.objects.filter(delivered_at__isnull=True).exists()
+    assert told(officer) == []
+
+
 def test_the_daily_task_scans_then_delivers(silent_task, officer):
     with time_machine.travel(datetime(2026, 11, 9, 7, 30, tzinfo=SH), tick=False):
         scan_silent_tasks_task.delay()
