@@ -291,3 +291,17 @@ def test_the_visit_list_pages_by_the_scope_count(client, office, staff, now):
     assert [v.pk for v in page.object_list] == list(
         selectors.visits_visible_to(staff).order_by("-visited_at", "-pk")
         .values_list("pk", flat=True)[:25])
+
+
+def test_the_coverage_page_links_each_firm_with_its_last_visit(client, coordinator, staff, now):
+    visited = EnterpriseFactory(name="甲<乙>公司", is_above_scale=True)
+    never = EnterpriseFactory(name="从未走访公司")
+    visit(staff, visited, datetime(2026, 9, 1, 0, 30, tzinfo=SH))  # 31 Aug 16:30 UTC
+    client.force_login(coordinator)
+    body = client.get(reverse("visits:coverage"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    link = reverse("enterprises:enterprise-detail", args=[visited.pk])
+    assert f'<li><a href="{link}">甲&lt;乙&gt;公司</a> <span class="muted">' in body
+    assert "· 2026-09-01</span>" in body  # the local date
+    assert f'<a href="{reverse("enterprises:enterprise-detail", args=[never.pk])}">' \
+        "从未走访公司</a>" in body
+    assert "· never</span>" in body
