@@ -126,6 +126,7 @@ class Overview:
     team_weeks: list[date] = field(default_factory=list)
     key_unvisited: int | None = None
     key_firms: list[KeyFirm] = field(default_factory=list)
+    computed_at: datetime | None = None  # what the page's "figures as of" says
 
 
 # ------------------------------------------------------------------ querysets
@@ -388,7 +389,7 @@ def compute_overview(start: date, end: date, department: Department | None,
         categories=received.categories, streets=received.streets,
         industries=received.industries,
         satisfaction=satisfaction(start, end, department),
-        league_total=total, league_rows=rows,
+        league_total=total, league_rows=rows, computed_at=timezone.now(),
     )
     if department is None:
         ov.team_weeks = quota_weeks(start, end, today)
@@ -402,10 +403,32 @@ def compute_overview(start: date, end: date, department: Department | None,
     return ov
 
 
+def _cache_key(start: date, end: date, department_id: int | None, today: date) -> str:
+    scope = f"dept{department_id}" if department_id is not None else "district"
+    return f"overview:{scope}:{start}:{end}:{today}"
+
+
 def overview(start: date, end: date, department: Department | None,
              today: date | None = None) -> Overview:
-    """``compute_overview``, cached per (scope, period, day); see ``cache``."""
+    """``compute_overview``, cached per (scope, period, day); after a change
+    the stale figures are served while a job recomputes them (see ``cache``)."""
+    from .tasks import refresh_overview_task
+
     today = today or timezone.localdate()
-    scope = f"dept{department.pk}" if department is not None else "district"
-    return cache.cached(f"overview:{scope}:{start}:{end}:{today}",
-                        lambda: compute_overview(start, end, department, today))
+    dept_id = department.pk if department is not None else None
+    args = (start.isoformat(), end.isoformat(), dept_id, today.isoformat())
+    return cache.cached(_cache_key(start, end, dept_id, today),
+                        lambda: compute_overview(start, end, department, today),
+                        refresh=lambda: refresh_overview_task.delay(*args))
+
+
+def refresh_overview(start: date, end: date, department_id: int | None,
+                     today: date) -> None:
+    """Recompute one cached overview (the refresh job's work)."""
+    key = _cache_key(start, end, department_id, today)
+    try:
+        department = (Department.objects.get(pk=department_id)
+                      if department_id is not None else None)
+        cache.store(key, lambda: compute_overview(start, end, department, today))
+    finally:
+        cache.refreshed(key)

@@ -20,20 +20,21 @@ from .permissions import require_dashboards
 
 
 def _period(request):
-    """The form and the overview's figures, or the form with its errors."""
+    """The form, the period and the overview's figures (None with a form
+    error), and when they were computed."""
     require_dashboards(request.user)
     today = timezone.localdate()
     form = OverviewForm(request.GET or None, user=request.user, today=today)
     if form.is_bound and not form.is_valid():
-        return form, None, None
+        return form, None, None, None
     period = form.cleaned_period()
     ov = selectors.overview(period.start, period.end, period.department, today)
-    return form, period, figures.build(ov)
+    return form, period, figures.build(ov), ov.computed_at
 
 
 @login_required
 def overview(request):
-    form, period, figs = _period(request)
+    form, period, figs, computed_at = _period(request)
     if figs is None:
         return render(request, "dashboards/overview.html", {"form": form}, status=400)
     scope = {"department": period.department.pk} if period.department else {}
@@ -45,6 +46,7 @@ def overview(request):
                             "received_to": period.end.isoformat(), **scope})
     return render(request, "dashboards/overview.html", {
         "form": form, "period": period, "figures": figs, "query": query,
+        "computed_at": computed_at,
         "presets": presets, "rows_query": rows_query,
         "charts": {f.key: f.chart for f in figs if f.chart},
     })
@@ -53,7 +55,7 @@ def overview(request):
 @login_required
 def tables_export(request):
     """Every table of the overview as a sheet, or only ``?table=<key>``."""
-    form, period, figs = _period(request)
+    form, period, figs, _computed_at = _period(request)
     if figs is None:
         return HttpResponseBadRequest(" ".join(m for errs in form.errors.values() for m in errs))
     key = request.GET.get("table")

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
 
@@ -260,11 +261,40 @@ def test_the_overview_is_cached_until_a_task_event(client, leader, coordinator, 
         type(world.tasks.t4).objects.filter(pk=world.tasks.t4.pk).update(state="rejected")
         assert yellow_and_grey() == (1, 1)
         type(world.tasks.t4).objects.filter(pk=world.tasks.t4.pk).update(state="submitted")
-        # ... a transition through the closed loop at once (events_recorded)
+        # ... a transition through the closed loop (events_recorded) makes them
+        # stale: the next look still shows them and schedules the refresh job
+        # (Celery runs it at once in tests), the one after shows the new figures
         with django_capture_on_commit_callbacks(execute=True):
             loop.task_reject(task_id=world.tasks.t4.pk, actor=coordinator, reason="duplicate",
                              comment="重复反映")
+        with django_capture_on_commit_callbacks(execute=True) as jobs:
+            assert yellow_and_grey() == (1, 1)
+        assert len(jobs) == 1
         assert yellow_and_grey() == (0, 2)
+
+
+def test_one_refresh_at_a_time_and_never_older_than_the_timeout(
+        client, leader, world, django_capture_on_commit_callbacks):
+    import time_machine
+
+    from dashboards import cache
+
+    client.force_login(leader)
+    with no_cache(120):
+        first = client.get(OVERVIEW).context["computed_at"]
+        cache.bump()
+        # stale: served, one job scheduled (not run here), no second one meanwhile
+        with django_capture_on_commit_callbacks(execute=False) as jobs:
+            assert client.get(OVERVIEW).context["computed_at"] == first
+            assert client.get(OVERVIEW).context["computed_at"] == first
+        assert len(jobs) == 1
+        # no worker ran it: past the timeout the entry is gone and the request
+        # computes the figures itself
+        with time_machine.travel(first + timedelta(seconds=121), tick=False):
+            page = client.get(OVERVIEW, **EN)
+        assert page.context["computed_at"] > first
+        assert f"Figures as of {timezone.localtime(page.context['computed_at']):%H:%M:%S}." \
+            in page.content.decode()
 
 
 def test_a_submitted_visit_drops_the_cached_coverage(client, leader, staff, world,
@@ -279,6 +309,8 @@ def test_a_submitted_visit_drops_the_cached_coverage(client, leader, staff, worl
         assert unvisited() == 2
         with django_capture_on_commit_callbacks(execute=True):
             visit(staff, world.firms.b, at(11, 24) - timedelta(hours=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert unvisited() == 2  # stale once, while the job recomputes
         assert unvisited() == 1
 
 

@@ -1,0 +1,17 @@
+"""Celery jobs of the dashboards."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def refresh_overview_task(start: str, end: str, department_id: int | None,
+                          today: str) -> None:
+    """Recompute a cached overview made stale by a change (``dashboards.cache``)."""
+    from .selectors import refresh_overview
+
+    refresh_overview(date.fromisoformat(start), date.fromisoformat(end), department_id,
+                     date.fromisoformat(today))
