@@ -37,6 +37,7 @@ from approvals.calendar import add_working_days, working_days_ago, working_days_
 from approvals.choices import OPEN_STATES, Role, TaskRole, TaskState
 from approvals.models import Callback, Obstacle, Task, TaskEvent
 from approvals.services import InvalidTransition
+from letters.choices import CounterKind
 
 from .models import (
     ChaseNotice,
@@ -141,7 +142,7 @@ def silent_scan(*, today: date | None = None) -> dict[int, int]:
 # ------------------------------------------------------------------ chase notices
 
 # The reference counter's kind for chase notices (``letters.ReferenceCounter``).
-CHASE_COUNTER = "chase"
+CHASE_COUNTER = CounterKind.CHASE
 # Working days after the deadline: the chase notice on the first, the
 # supervision bulletin names the task when it is still late after the fifth.
 CHASE_AFTER_WORKING_DAYS = 1
@@ -166,7 +167,7 @@ def latest_deadline_reached(today: date, working_days: int) -> date:
 
 
 def chase_reference(year: int, number: int) -> str:
-    prefix = settings.DESK.get("CHASE_REFERENCE_PREFIX", "营商督催")
+    prefix = settings.DESK["CHASE_REFERENCE_PREFIX"]
     return f"{prefix}〔{year}〕{number}号"
 
 

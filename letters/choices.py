@@ -37,3 +37,4 @@ class ItemStatus(models.TextChoices):
 class CounterKind(models.TextChoices):
     LETTER = "letter", _("Status letter")
     BULLETIN = "bulletin", _("Supervision bulletin")
+    CHASE = "chase", _("Chase notice")

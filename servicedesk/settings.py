@@ -340,6 +340,7 @@ DESK = {
     # status letters: 营商服函〔2026〕0001号; bulletins: 营商督通〔2026〕1号
     "LETTER_REFERENCE_PREFIX": env("LETTER_REFERENCE_PREFIX", default="营商服函"),
     "BULLETIN_REFERENCE_PREFIX": env("BULLETIN_REFERENCE_PREFIX", default="营商督通"),
+    "CHASE_REFERENCE_PREFIX": env("CHASE_REFERENCE_PREFIX", default="营商督催"),
     # letters one Celery task of a batch writes before handing on
     "LETTER_BATCH_CHUNK": env.int("LETTER_BATCH_CHUNK", default=50),
     # /healthz answers 503 when less than this is free where the desk writes
