@@ -6,10 +6,10 @@
 * ``ledger_rows_xlsx``: the ledger rows behind a figure, up to
   ``MAX_LEDGER_ROWS``. Rows come from the database cursor in chunks
   (``iterator(chunk_size=...)``, a server-side cursor on PostgreSQL) as plain
-  tuples (no model instances), go straight into a write-only sheet (openpyxl
-  writes each row to a temporary file as it is appended) and the finished
-  workbook is streamed from a temporary file: memory stays flat whatever the
-  number of rows.
+  tuples (no model instances), go straight into the sheet's compressed XML
+  (``dashboards.xlsx.SheetWriter``, a row at a time into a temporary file) and
+  the finished workbook is streamed from that file: memory stays flat whatever
+  the number of rows.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from approvals.choices import Channel, Rating, TaskRole, TaskState
 from approvals.exports import xlsx_response, xlsx_sheet
 
 from .figures import Figure
+from .xlsx import SheetWriter
 
 MAX_LEDGER_ROWS = 100_000
 CHUNK = 2000
@@ -69,8 +70,7 @@ def ledger_rows_xlsx(user, filters: ledger.LedgerFilters, today: date) -> FileRe
     (or in the ledger's chosen order), at most ``MAX_LEDGER_ROWS``; a last line
     says so when more matched."""
     rows = ledger.ledger_page_rows(ledger.ledger_queryset(user, filters), filters, today)
-    wb = Workbook(write_only=True)
-    ws = xlsx_sheet(wb, _("Ledger"), [
+    ws = SheetWriter(_sheet_title(_("Ledger")), [
         (_("Number"), 10), (_("Colour"), 10), (_("Enterprise"), 32),
         (_("Unified social credit code"), 22), (_("Title"), 40), (_("Category"), 16),
         (_("Channel"), 14), (_("Task"), 8), (_("Department"), 22), (_("Owner"), 14),
@@ -98,4 +98,4 @@ def ledger_rows_xlsx(user, filters: ledger.LedgerFilters, today: date) -> FileRe
             escalation, returns,
         ])
         written += 1
-    return xlsx_response(wb, f"ledger-{today.isoformat()}.xlsx")
+    return ws.response(f"ledger-{today.isoformat()}.xlsx")

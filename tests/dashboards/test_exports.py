@@ -93,3 +93,30 @@ def test_the_rows_export_stops_at_its_limit_and_says_so(client, leader, world, m
                                     HTTP_ACCEPT_LANGUAGE="en")).active.values)
     assert len(rows) == 1 + 3 + 1
     assert rows[-1][0].startswith("Only the first 3 rows are exported")
+
+
+def test_the_sheet_writer_keeps_awkward_text_and_types():
+    """What dashboards.xlsx writes, openpyxl reads back as it was: markup
+    characters, spaces at the ends, Chinese, numbers, booleans, dates; the
+    characters XML cannot carry are dropped; the header is bold and frozen."""
+    from dashboards.xlsx import SheetWriter
+
+    ws = SheetWriter("台账 [1]"[:31].replace("[", "(").replace("]", ")"),
+                     [("名称", 20), ("数", 8), ("日", 12), ("时", 18), ("是", 6)])
+    ws.append(['<a href="x">&amp; 甲</a>', 3, date(2026, 11, 25),
+               datetime(2026, 11, 25, 9, 30, 15), True])
+    ws.append(["  两端有空格  ", 2.5, None, "", False])
+    ws.append(["控制\x01字符\x1f", -1])
+    book = load_workbook(BytesIO(b"".join(ws.response("t.xlsx").streaming_content)))
+    sheet = book.active
+    assert sheet.title == "台账 (1)" and sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width == 20
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    assert list(sheet.values) == [
+        ("名称", "数", "日", "时", "是"),
+        ('<a href="x">&amp; 甲</a>', 3, datetime(2026, 11, 25), datetime(2026, 11, 25, 9, 30, 15),
+         True),
+        ("  两端有空格  ", 2.5, None, None, False),
+        ("控制字符", -1, None, None, None),
+    ]
+    assert sheet["C2"].is_date and sheet["D2"].is_date
