@@ -135,8 +135,11 @@ def main(argv=None) -> None:
 
     if not pdf.harfbuzz_subsetting_available():
         sys.exit("bench: no HarfBuzz subsetting (libharfbuzz-subset0): letters take seconds")
+    from bench.run import reference_cpu_ms
+
     print(f"subset fonts: {'yes' if pdf.subset_fonts_present() else 'NO (full Noto)'}; "
-          f"load average {os.getloadavg()[0]:.2f}; {os.cpu_count()} CPUs")
+          f"load average {os.getloadavg()[0]:.2f}; {os.cpu_count()} CPUs; CPU reference "
+          f"{reference_cpu_ms():.0f} ms (bench.run's fixed Python loop: compares machines)")
 
     html = letter_html(0, args.rows)
     first = documents.render(html)
