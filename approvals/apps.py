@@ -10,4 +10,5 @@ class ApprovalsConfig(AppConfig):
         from . import (
             checks,  # noqa: F401  (registers the calendar check)
             colours,  # noqa: F401  (records colour changes on events_recorded)
+            ledger_cache,  # noqa: F401  (drops the ledger's counts when tasks change)
         )

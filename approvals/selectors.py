@@ -73,11 +73,29 @@ def colour_counts(qs: QuerySet, today: date) -> dict[str, int]:
 
 
 def ledger_colour_counts(qs: QuerySet, today: date) -> dict[str, int]:
-    """The ledger's counts: yellow, red and grey exactly, from the open and
-    rejected tasks (a small, indexed set however long the history); green, which
-    grows with every closed task, from the cache for
-    ``DESK["LEDGER_GREEN_CACHE_SECONDS"]``, keyed by the exact query so every
-    scope and filter has its own."""
+    """The ledger's counts per colour, exact: yellow, red and grey from the
+    open and rejected tasks (a small, indexed set however long the history),
+    green from the done ones; kept in the cache per query and day until a task
+    changes (``approvals.ledger_cache``), for at most
+    ``DESK["LEDGER_COUNTS_CACHE_SECONDS"]``."""
+    seconds = settings.DESK["LEDGER_COUNTS_CACHE_SECONDS"]
+    if seconds <= 0:
+        return _ledger_colour_counts(qs, today)
+    from . import ledger_cache
+
+    current = ledger_cache.version()
+    sql, params = qs.values("pk").query.sql_with_params()
+    key = "ledger:counts:" + hashlib.sha256(
+        f"{today.isoformat()}|{sql}|{params!r}".encode()).hexdigest()
+    entry = cache.get(key)
+    if entry is not None and entry[0] == current:
+        return dict(entry[1])
+    counts = _ledger_colour_counts(qs, today)
+    cache.set(key, (current, counts), seconds)
+    return counts
+
+
+def _ledger_colour_counts(qs: QuerySet, today: date) -> dict[str, int]:
     # a positive IN list, not NOT IN: PostgreSQL reads the few open and
     # rejected tasks from the (state, deadline_on) index
     not_green = Q(state__in=[TaskState.SUBMITTED, *OPEN_STATES, TaskState.REJECTED])
@@ -85,14 +103,7 @@ def ledger_colour_counts(qs: QuerySet, today: date) -> dict[str, int]:
         **{c.value: Count("pk", filter=colour_q(c, today))
            for c in Colour if c != Colour.GREEN}
     )
-    green = qs.filter(state__in=DONE_STATES)
-    seconds = settings.DESK["LEDGER_GREEN_CACHE_SECONDS"]
-    if seconds <= 0:
-        counts[Colour.GREEN.value] = green.count()
-        return counts
-    sql, params = green.values("pk").query.sql_with_params()
-    key = "ledger:green:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
-    counts[Colour.GREEN.value] = cache.get_or_set(key, green.count, seconds)
+    counts[Colour.GREEN.value] = qs.filter(state__in=DONE_STATES).count()
     return counts
 
 

@@ -315,9 +315,10 @@ DESK = {
     "RECTIFICATION_WORKING_DAYS": env.int("RECTIFICATION_WORKING_DAYS", default=5),
     "PAGE_SIZE": env.int("PAGE_SIZE", default=25),
     "VISIT_EDIT_DAYS": env.int("VISIT_EDIT_DAYS", default=3),
-    # the ledger's green (resolved) count may be this many seconds old
-    "LEDGER_GREEN_CACHE_SECONDS": env.int(
-        "LEDGER_GREEN_CACHE_SECONDS", default=0 if TESTING else 60),
+    # the ledger's colour counts are cached until a task changes, at most this
+    # long (the bound on another process's change with the per-process cache)
+    "LEDGER_COUNTS_CACHE_SECONDS": env.int(
+        "LEDGER_COUNTS_CACHE_SECONDS", default=0 if TESTING else 300),
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
     # how old the leaders' dashboard figures may be (any task event drops them)
     "DASHBOARD_CACHE_SECONDS": env.int("DASHBOARD_CACHE_SECONDS", default=120),
