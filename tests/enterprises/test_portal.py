@@ -545,3 +545,19 @@ def test_obstacle_form_offers_the_cms_pages_of_a_category_without_inline_script(
     body = client.get(reverse("portal:obstacle-create")).content.decode()
     assert 'data-url="/cms/related/"' in body
     assert re.search(r'<script src="[^"]*portal/related\.js" defer></script>', body)
+
+
+def test_the_accounts_page_masks_requesters_and_invitees(client, enterprise, staff):
+    """PIPL: the page lists who asked for an account and who was invited; the
+    e-mail and mobile are masked there (a decision needs neither in full)."""
+    LiaisonFactory(staff=staff, enterprise=enterprise)
+    AccountRequest.objects.create(enterprise=enterprise, contact_name="李会计",
+                                  email="lihuiji@example.com", mobile="13912345678")
+    client.force_login(staff)
+    url = reverse("enterprises:enterprise-accounts", args=[enterprise.pk])
+    client.post(url, {"name": "王经理", "email": "wang@example.com"})
+    page = client.get(url).content.decode()
+    assert "李会计" in page and "l***@example.com" in page and "139****5678" in page
+    assert "w***@example.com" in page
+    for full in ("lihuiji@example.com", "13912345678", "wang@example.com"):
+        assert full not in page
