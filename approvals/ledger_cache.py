@@ -16,12 +16,11 @@ The date is part of the key because deadlines turn tasks red at midnight.
 
 from __future__ import annotations
 
-import secrets
-
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+
+from servicedesk import cache_tokens
 
 from .models import Task
 from .signals import events_recorded
@@ -30,18 +29,12 @@ VERSION_KEY = "ledger:counts:version"
 
 
 def version() -> str:
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        token = secrets.token_hex(8)
-        # add, not set: two processes starting together agree on one token
-        if not cache.add(VERSION_KEY, token, None):
-            token = cache.get(VERSION_KEY) or token
-    return token
+    return cache_tokens.current(VERSION_KEY)
 
 
 def bump() -> None:
     """Every cached count is stale from now on (the old entries expire)."""
-    cache.set(VERSION_KEY, secrets.token_hex(8), None)
+    cache_tokens.replace(VERSION_KEY)
 
 
 @receiver(events_recorded, dispatch_uid="ledger-counts-events")

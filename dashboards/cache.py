@@ -25,7 +25,6 @@ process sees the new token at once.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -36,24 +35,19 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from approvals.signals import events_recorded
+from servicedesk import cache_tokens
 from visits.models import Visit
 
 VERSION_KEY = "dashboards:version"
 
 
 def version() -> str:
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        token = secrets.token_hex(8)
-        # add, not set: two processes starting together agree on one token
-        if not cache.add(VERSION_KEY, token, None):
-            token = cache.get(VERSION_KEY) or token
-    return token
+    return cache_tokens.current(VERSION_KEY)
 
 
 def bump() -> None:
     """Drop every cached overview (a new token; the old entries expire)."""
-    cache.set(VERSION_KEY, secrets.token_hex(8), None)
+    cache_tokens.replace(VERSION_KEY)
 
 
 def _entry_key(key: str) -> str:
