@@ -63,9 +63,6 @@ def chinese_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-page_counter_css = pdf.page_counter_css
-
-
 def _common(reference: str, issued_on: date) -> dict:
     return {
         "reference": reference,
