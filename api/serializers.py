@@ -41,6 +41,17 @@ def default_title(description: str) -> str:
     return first[:60]
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A related object by its code, as ``SlugRelatedField``, except that a
+    value PostgreSQL cannot compare (a NUL character) is refused with a 400
+    before the lookup instead of failing in the database (a 500)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 class CategorySerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     default_department = serializers.SlugRelatedField(slug_field="name", read_only=True,
@@ -117,7 +128,7 @@ class ObstacleCreateSerializer(serializers.Serializer):
 
     credit_code = serializers.CharField(
         max_length=40, help_text=_("The firm's unified social credit code (18 characters)."))
-    category = serializers.SlugRelatedField(
+    category = CodeField(
         slug_field="code", queryset=categories_active(),
         help_text=_("Code of an active obstacle category (see /api/v1/categories/)."))
     title = serializers.CharField(max_length=120, required=False, allow_blank=True,
