@@ -1,6 +1,6 @@
 """Open311 GeoReport v2 under /open311/v2/: ``.json`` or ``.xml`` on every path."""
 
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from . import open311
 
@@ -16,5 +16,5 @@ urlpatterns = [
     path("requests/<int:pk>.<fmt311:fmt>", open311.RequestDetail.as_view(),
          name="request-detail"),
     # anything else is a GeoReport error, not the site's HTML page
-    path("<path:rest>", open311.not_found, name="not-found"),
+    re_path(r"^(?P<rest>[\s\S]*)$", open311.not_found, name="not-found"),
 ]

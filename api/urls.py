@@ -1,6 +1,6 @@
 """REST API v1, its OpenAPI schema and interactive docs, under /api/."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from drf_spectacular.views import SpectacularAPIView
 
@@ -19,5 +19,5 @@ urlpatterns = [
     path("v1/enterprises/", views.EnterpriseLookup.as_view(), name="enterprise-lookup"),
     path("v1/webhook/", views.WebhookView.as_view(), name="webhook"),
     # anything else under /api/ is a JSON 404, not the site's HTML page
-    path("<path:rest>", views.not_found, name="not-found"),
+    re_path(r"^(?P<rest>[\s\S]*)$", views.not_found, name="not-found"),
 ]

@@ -347,9 +347,9 @@ TABLE: dict[str, tuple] = {
     "open311/v2/requests/<int:pk>.<fmt311:fmt>": ("get", R("open311:request-detail", lambda w: w.task.obstacle_id, "xml"), None,
                                                   (401,   401,   401,   401,   401,   401,   401,   401,   401,   401)),
     # unknown paths under the two prefixes: JSON 404s, not the site's HTML page
-    "api/<path:rest>": ("get", R("api:not-found", "v1/no-such-thing/"), None,
+    "api/^(?P<rest>[\\s\\S]*)$": ("get", R("api:not-found", "v1/no-such-thing/"), None,
                         (404,   404,   404,   404,   404,   404,   404,   404,   404,   404)),
-    "open311/v2/<path:rest>": ("get", R("open311:not-found", "services.csv"), None,
+    "open311/v2/^(?P<rest>[\\s\\S]*)$": ("get", R("open311:not-found", "services.csv"), None,
                                (404,   404,   404,   404,   404,   404,   404,   404,   404,   404)),
 }
 

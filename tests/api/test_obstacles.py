@@ -292,3 +292,13 @@ def test_an_id_too_long_for_the_database_is_a_404_not_a_500(hotline_client, path
     # found by schemathesis: SQLite and PostgreSQL refuse a key beyond bigint
     response = hotline_client.get(path.format(2756337205820612010806440099840))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/", "/api/v1/obstacles/abc/", "/api/v1/obstacles/%0A/",
+                                  "/api/v1/obstacles/1%0A2/", "/open311/v2/x%0Ay.json"])
+def test_an_unknown_api_path_is_a_json_404_even_with_a_newline(hotline_client, path):
+    # found by schemathesis: ``<path:rest>`` is ``.+``, which stops at a
+    # newline, so such a path fell through to the site's HTML 404
+    response = hotline_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
