@@ -145,3 +145,12 @@ def test_staff_accounts_cannot_be_erased(officer):
 
     with pytest.raises(PermissionDenied):
         firm_user_erase(user=officer)
+
+
+def test_the_admin_list_of_profiles_masks_mobiles(client):
+    UserFactory(username="wangfang", mobile="13900001234")
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    page = client.get(reverse("admin:approvals_profile_changelist")).content.decode()
+    assert "wangfang" in page and "139****1234" in page
+    assert "13900001234" not in page
