@@ -168,15 +168,17 @@ def bulletin_figures(start: date, end: date) -> dict:
 
     today = timezone.localdate()
     cutoff = min(end, today - timedelta(days=1))
-    overdue_qs = (Task.objects.filter(state__in=OPEN_STATES, deadline_on__lte=cutoff,
-                                      department__isnull=False)
-                  .select_related("department", "obstacle", "obstacle__enterprise")
-                  .order_by("department__name", "deadline_on", "pk"))
+    # plain tuples, not model instances: at city scale this list runs to
+    # tens of thousands of tasks and only these six columns are printed
+    overdue_rows = (Task.objects.filter(state__in=OPEN_STATES, deadline_on__lte=cutoff,
+                                        department__isnull=False)
+                    .order_by("department__name", "deadline_on", "pk")
+                    .values_list("pk", "department__name", "obstacle__enterprise__name",
+                                 "obstacle__title", "deadline_on", "escalation_level"))
     overdue = [{
-        "task": t.pk, "department": t.department.name, "enterprise": t.obstacle.enterprise.name,
-        "title": t.obstacle.title, "deadline": t.deadline_on.isoformat(),
-        "days_late": (today - t.deadline_on).days, "level": t.escalation_level,
-    } for t in overdue_qs]
+        "task": pk, "department": department, "enterprise": enterprise, "title": title,
+        "deadline": deadline.isoformat(), "days_late": (today - deadline).days, "level": level,
+    } for pk, department, enterprise, title, deadline, level in overdue_rows]
     per_department: dict[str, int] = {}
     for o in overdue:
         per_department[o["department"]] = per_department.get(o["department"], 0) + 1
@@ -184,17 +186,16 @@ def bulletin_figures(start: date, end: date) -> dict:
     hi = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
     escalations = (TaskEvent.objects.filter(action=EventAction.ESCALATE, created_at__gte=lo,
                                             created_at__lt=hi)
-                   .select_related("task", "task__department", "task__obstacle",
-                                   "task__obstacle__enterprise")
-                   .order_by("created_at", "pk"))
+                   .order_by("created_at", "pk")
+                   .values_list("task_id", "task__department__name",
+                                "task__obstacle__enterprise__name", "task__obstacle__title",
+                                "data", "created_at", "task__state"))
     escalated = [{
-        "task": e.task_id,
-        "department": e.task.department.name if e.task.department else "",
-        "enterprise": e.task.obstacle.enterprise.name, "title": e.task.obstacle.title,
-        "level": (e.data or {}).get("level", 1),
-        "on": timezone.localtime(e.created_at).date().isoformat(),
-        "resolved": e.task.state in DONE_STATES,
-    } for e in escalations]
+        "task": task, "department": department or "", "enterprise": enterprise, "title": title,
+        "level": (data or {}).get("level", 1),
+        "on": timezone.localtime(created_at).date().isoformat(),
+        "resolved": state in DONE_STATES,
+    } for task, department, enterprise, title, data, created_at, state in escalations]
     return {
         "period": [start.isoformat(), end.isoformat()],
         "previous": [period.previous.start.isoformat(), period.previous.end.isoformat()],
