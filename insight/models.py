@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from letters.models import ImmutableModel, private_storage
+from letters.models import ImmutableModel
 
 
 class SilentNudge(models.Model):
@@ -172,7 +172,6 @@ class ChaseNotice(ImmutableModel):
     if that one passes too, a new notice. ``data`` freezes what the PDF printed
     (names, dates, days late), so the archive and the page always agree."""
 
-    reference = models.CharField(_("reference number"), max_length=40, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("number"))
     task = models.ForeignKey("approvals.Task", verbose_name=_("task"),
@@ -186,10 +185,6 @@ class ChaseNotice(ImmutableModel):
         help_text=_("The fifth working day after the deadline: a task not resolved by the "
                     "end of that day is named in the next supervision bulletin."))
     data = models.JSONField(_("contents"), default=dict)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    file = models.FileField(_("file"), storage=private_storage, max_length=200)
-    created_at = models.DateTimeField(_("generated at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

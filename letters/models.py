@@ -19,7 +19,15 @@ def private_storage():
 
 class ImmutableModel(models.Model):
     """An archived document: written once, never rewritten (regenerating makes
-    a new document with a new number)."""
+    a new document with a new number). Status letters, bulletins and chase
+    notices share its reference number, the PDF in the private store, its
+    SHA-256 (shown by the verification page) and its size."""
+
+    reference = models.CharField(_("reference number"), max_length=40, unique=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    file = models.FileField(_("file"), storage=private_storage, max_length=200)
+    created_at = models.DateTimeField(_("generated at"), auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -58,7 +66,6 @@ class ReferenceCounter(models.Model):
 class Letter(ImmutableModel):
     """One issued status letter with the metadata that identifies it."""
 
-    reference = models.CharField(_("reference number"), max_length=40, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("number"))
     enterprise = models.ForeignKey(
@@ -77,10 +84,6 @@ class Letter(ImmutableModel):
         "letters.LetterBatchItem", verbose_name=_("batch item"), on_delete=models.PROTECT,
         null=True, blank=True, related_name="letter",
     )
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    file = models.FileField(_("file"), storage=private_storage, max_length=200)
-    created_at = models.DateTimeField(_("generated at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -192,7 +195,6 @@ class Bulletin(ImmutableModel):
     """督查通报 for a period: the figures are frozen in ``data`` when it is
     issued, so the archived PDF and the page always agree."""
 
-    reference = models.CharField(_("reference number"), max_length=40, unique=True)
     period_start_on = models.DateField(_("period from"))
     period_end_on = models.DateField(_("period to"))
     data = models.JSONField(_("figures"), default=dict)
@@ -201,10 +203,6 @@ class Bulletin(ImmutableModel):
         null=True, blank=True, related_name="+",
         help_text=_("Empty for the monthly job."),
     )
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    file = models.FileField(_("file"), storage=private_storage, max_length=200)
-    created_at = models.DateTimeField(_("generated at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
