@@ -16,8 +16,9 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -169,30 +170,42 @@ def red_days_by_task(tasks, *, today: date,
     """{department id: {working days red: number of tasks}} over the tasks that
     were ever red among ``tasks`` (a queryset), in one query: a histogram the
     KPIs read medians from. ``since``: no red span of these tasks began before
-    it (they were assigned since), which lets the query start from the spans. Red time counts for the department the task was
-    with while red."""
-    wd = _WorkingDays()
+    it (they were assigned since), which lets the query start from the spans.
+    Red time counts for the department the task was with while red.
+
+    The database sums each task's closed red spans and takes the local day its
+    open red span (at most one) began, then counts the tasks per (department,
+    closed days, day the open span began): a few hundred rows whatever the
+    number of tasks, to which the working days of the open spans are added
+    here (the holiday calendar is Python's)."""
     spans = ColourSpan.objects.filter(colour=Colour.RED, task__in=tasks)
     if since is not None:
         # a task assigned since then turned red since then: the partial index on
         # red spans' start reads only those, the tasks are then checked by key
         spans = spans.filter(started_at__gte=since)
-    rows = (
+    per_task = (
         spans
         .values("task_id", "department_id")
-        .annotate(closed=Sum("working_days"),
-                  open_since=Max("started_at", filter=Q(ended_at__isnull=True)))
+        .annotate(closed=Coalesce(Sum("working_days"), 0),
+                  open_day=TruncDate(Max("started_at", filter=Q(ended_at__isnull=True))))
         .order_by()
     )
-    per_task: dict[tuple[int | None, int], int] = {}
-    for r in rows:
-        days = r["closed"] or 0
-        if r["open_since"] is not None:
-            days += wd(timezone.localdate(r["open_since"]), today)
-        key = (r["department_id"], r["task_id"])
-        per_task[key] = per_task.get(key, 0) + days
+    inner, params = per_task.query.sql_with_params()
+    sql = f"""
+        SELECT t.department_id, t.closed, t.open_day, COUNT(*)
+        FROM ({inner}) t
+        GROUP BY t.department_id, t.closed, t.open_day
+    """  # noqa: S608 - the inner query is the ORM's, with its parameters
+    wd = _WorkingDays()
     histogram: dict[int | None, dict[int, int]] = {}
-    for (dept, _task), days in per_task.items():
-        h = histogram.setdefault(dept, {})
-        h[days] = h.get(days, 0) + 1
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for dept, closed, open_day, n in cursor.fetchall():
+            days = closed or 0
+            if open_day is not None:
+                if isinstance(open_day, str):  # SQLite
+                    open_day = date.fromisoformat(open_day)
+                days += wd(open_day, today)
+            h = histogram.setdefault(dept, {})
+            h[days] = h.get(days, 0) + n
     return histogram

@@ -110,6 +110,16 @@ class Task(models.Model):
             models.Index(fields=["state", "deadline_on"], name="task_state_deadline"),
             # KPIs: tasks resolved in a period
             models.Index(fields=["resolved_at"], name="task_resolved"),
+            # KPIs and the league table: tasks assigned in a period (without it
+            # every look at the league table read all tasks twice)
+            models.Index(fields=["assigned_at"], name="task_assigned"),
+            # the leaders' overview (dashboards.selectors.received_figures): the
+            # lead task of each obstacle received in a period and the columns
+            # its colour is read from, without visiting the table (PostgreSQL
+            # covers them; elsewhere a plain partial index)
+            models.Index(fields=["obstacle"], include=["state", "deadline_on",
+                                                      "escalation_level", "department"],
+                         condition=Q(role=TaskRole.LEAD), name="task_lead_overview"),
         ]
         constraints = [
             models.UniqueConstraint(

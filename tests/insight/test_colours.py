@@ -125,6 +125,38 @@ def test_kpis_median_days_red_per_department_in_constant_queries(
     assert total.median_days_red == 3.0
 
 
+def test_red_days_histogram_counts_tasks_alike_and_opens_on_the_local_day(
+        dept, other_dept):
+    """The histogram is grouped in the database: tasks with the same closed
+    days and open span start count together; the open span's working days
+    start from its local (Shanghai) day. Today is Monday 30 November.
+
+    a, b: closed 2 (3-5 Nov), no open span: 2 days each;
+    c: closed 1, open since Tue 24 Nov 00:30 in Shanghai (Mon 23 in UTC):
+       1 + 4 (Wed 25, Thu 26, Fri 27, Mon 30) = 5, not 1 + 5;
+    d: open since Tue 24 Nov 10:00 (no closed span): 4;
+    e (other department): open since Mon 30 Nov 00:30 in Shanghai (Sun 29 in
+       UTC): 0, not 1."""
+    def red_task(department, *parts):
+        with time_machine.travel(at(2), tick=False):
+            task = TaskFactory(in_progress=True, department=department)
+        for start, end, days in parts:
+            ColourSpan.objects.create(task=task, colour=Colour.RED, department=department,
+                                      started_at=start, ended_at=end, working_days=days)
+        return task
+
+    red_task(dept, (at(3), at(5), 2))
+    red_task(dept, (at(3), at(5), 2))
+    red_task(dept, (at(3), at(4), 1), (at(24, 0).replace(minute=30), None, None))
+    red_task(dept, (at(24), None, None))
+    red_task(other_dept, (at(30, 0).replace(minute=30), None, None))
+    from approvals.models import Task
+
+    histogram = colours.red_days_by_task(Task.objects.all(), today=date(2026, 11, 30),
+                                         since=at(1, 0))
+    assert histogram == {dept.pk: {2: 2, 5: 1, 4: 1}, other_dept.pk: {0: 1}}
+
+
 def test_a_failing_history_write_never_breaks_the_request(lead, monkeypatch, caplog):
     from django.db import DatabaseError
 
