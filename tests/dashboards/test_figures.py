@@ -155,3 +155,44 @@ def test_an_empty_period_has_zeros_not_errors(world):
                                     date(2026, 11, 25))
     assert sum(ov.colours.values()) == 0 and ov.categories == [] and ov.teams == []
     assert all(w.new == w.resolved == 0 for w in ov.weeks)
+
+
+def test_the_single_scan_figures_are_the_per_figure_queries(world):
+    """On PostgreSQL ``received_figures`` and ``resolved_figures`` count one
+    scan several ways (GROUPING SETS, names joined to the grouped rows); they
+    give exactly what each figure's own GROUP BY gives, for the district and
+    for a department. A firm with no street is counted under "not recorded"
+    (key None) with an empty name; o9, received on 12 November by it, was
+    resolved by dept on 20 November (green), rated 3 but set aside on appeal."""
+    from approvals.choices import TaskState
+    from approvals.selectors import colour_counts
+    from enterprises.models import Industry
+    from tests.factories import EnterpriseFactory, ObstacleFactory, TaskFactory
+
+    from .conftest import at
+
+    nowhere = EnterpriseFactory(name="无街道公司", street=None,
+                                industry=Industry.objects.get(code="F"))
+    TaskFactory(obstacle=ObstacleFactory(enterprise=nowhere, category=world.categories[1],
+                                         received_at=at(11, 12)),
+                department=world.dept, state=TaskState.RESOLVED, assigned_at=at(11, 12, 11),
+                deadline_on=date(2026, 11, 13), resolved_at=at(11, 20),
+                rating=3, is_rating_excluded=True)
+    today = date(2026, 11, 25)
+    for dept in (None, world.dept, world.other_dept):
+        got = selectors.received_figures(*NOV, dept, today)
+        received = selectors.received_in(*NOV, dept)
+        assert got.colours == colour_counts(received, today)
+        assert got.new_per_week == selectors._per_week(received, "obstacle__received_at")
+        assert got.categories == selectors.by_category(received)
+        assert got.streets == selectors._bars(received, *selectors._STREET)
+        assert got.industries == selectors._bars(received, *selectors._INDUSTRY)
+        weeks, levels = selectors.resolved_figures(*NOV, dept)
+        assert weeks == selectors._per_week(selectors.resolved_in(*NOV, dept), "resolved_at")
+        assert levels == selectors.satisfaction(*NOV, dept)
+    district = selectors.received_figures(*NOV, None, today)
+    # S1: o1, o2, o5; S2: o3, o4, o7; no street: o9
+    assert [(b.key, b.name, b.count) for b in district.streets][-1] == (None, "", 1)
+    # the appeal keeps o9's 3 out: o2 (5), o7 (4), o6 (2) as before
+    assert selectors.resolved_figures(*NOV, None)[1] == {5: 1, 4: 1, 3: 0, 2: 1, 1: 0}
+    assert district.colours == {"yellow": 1, "red": 2, "green": 3, "grey": 1}
