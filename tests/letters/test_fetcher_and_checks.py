@@ -19,6 +19,7 @@ from letters import checks, pdf
     "https://desk-pdf.invalid/etc/passwd",
     "https://desk-pdf.invalid/fonts/other.otf",
     "https://desk-pdf.invalid/static/no/such/file.css",
+    "https://desk-pdf.invalid/qr/2026-1:forged.png",
 ])
 def test_the_fetcher_refuses_everything_but_our_files(url):
     with pytest.raises(pdf.RefusedURL):

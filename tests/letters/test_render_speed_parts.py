@@ -1,0 +1,168 @@
+"""What makes a letter render fast without changing it: the trimmed user-agent
+stylesheet, stream compression at zlib level 6, the frozen long-lived objects,
+the QR code as a small image drawn by the fetcher, and subset fonts whose
+common glyphs come first."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import subprocess
+import zlib
+
+import pytest
+from PIL import Image
+
+from letters import documents, fonts, pdf, services
+
+from .test_letter_pdf import _pdf, pdf_text
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdfimages") is None,
+                                   reason="needs poppler-utils")
+
+
+# ------------------------------------------------------------ UA stylesheet
+
+
+def test_the_ua_stylesheet_loses_the_pseudo_elements_documents_never_have():
+    from weasyprint.html import UA
+
+    text = pdf.desk_ua_css(UA)
+    assert text is not None
+    for gone in ("::footnote-call {", "::footnote-marker {", "::note-call {",
+                 "::note-marker {", "::note-callback {"):
+        assert gone in UA and gone not in text
+    assert ":is(li, summary)::marker {" in text
+    assert not any(line.startswith("::marker") for line in text.splitlines())
+    # everything else is WeasyPrint's, line for line
+    kept = [line for line in UA.splitlines() if not line.startswith("::")]
+    assert [line for line in text.splitlines() if line and not line.startswith(
+        (":is(li, summary)::marker",))] == [line for line in kept if line]
+
+
+def test_another_weasyprint_ua_stylesheet_is_used_as_it_is():
+    from weasyprint.html import UA
+
+    assert pdf.desk_ua_css(UA.replace("::note-call {", "::note-call{")) is None
+
+
+@needs_poppler
+def test_list_items_keep_their_markers():
+    out = pdf.render_pdf("<ul><li>甲项</li><li>乙项</li></ul><ol><li>丙项</li></ol>",
+                         house_style=True)
+    text = subprocess.run(["pdftotext", "-", "-"], input=out,  # noqa: S607
+                          capture_output=True, check=True).stdout.decode()
+    assert text.count("•") == 2 and "1." in text and "甲项" in text
+
+
+# ------------------------------------------------------------- compression
+
+
+def test_streams_are_deflated_at_level_six():
+    import pydyf
+
+    doc = pydyf.PDF()
+    content = [b"BT /F1 12 Tf (hello) Tj ET"] * 200
+    deflated = pydyf.Stream(list(content), compress=True)
+    image = pydyf.Stream([b"\xff\xd8jpeg"], {"Filter": "/DCTDecode"}, compress=False)
+    doc.add_object(deflated)
+    doc.add_object(image)
+    pdf.compress_streams(None, doc)
+    assert deflated.extra["Filter"] == "/FlateDecode" and not deflated.compress
+    (data,) = deflated.stream
+    assert data == zlib.compress(b"\n".join(content), pdf.ZLIB_LEVEL)
+    assert zlib.decompress(data) == b"\n".join(content)
+    assert image.stream == [b"\xff\xd8jpeg"]  # left alone
+
+
+def test_the_long_lived_objects_are_frozen_after_a_document():
+    pdf.render_pdf("<p>x</p>")
+    assert gc.get_freeze_count() > 0
+
+
+# --------------------------------------------------------------------- QR
+
+
+def test_the_fetcher_draws_the_qr_code_of_a_signed_token_only():
+    token = documents.verification_token("2026-17")
+    response = pdf.fetcher()(documents.qr_src(token))
+    assert response.read().startswith(b"\x89PNG")
+    assert pdf.qr_image(documents.qr_src(token)) == documents.qr_png(
+        documents.verification_url(token))
+    for forged in ("2026-17:forged", "2026-18:" + token.split(":", 1)[1], "x"):
+        with pytest.raises(pdf.RefusedURL):
+            pdf.fetcher()(documents.qr_src(forged))
+    with pytest.raises(pdf.RefusedURL):
+        pdf.qr_image(f"{pdf.BASE_URL}static/{pdf.QR_PATH}{token}.png")
+
+
+def pdf_images(data: bytes, tmp_path) -> list[Image.Image]:
+    path = tmp_path / "images.pdf"
+    path.write_bytes(data)
+    subprocess.run(["pdfimages", "-png", str(path), str(tmp_path / "img")],  # noqa: S603,S607
+                   check=True)
+    return [Image.open(p).convert("L") for p in sorted(tmp_path.glob("img-*.png"))]
+
+
+def qr_modules(image: Image.Image) -> list[list[bool]]:
+    """Dark modules of a one-pixel-per-module image."""
+    width, height = image.size
+    return [[image.getpixel((x, y)) < 128 for x in range(width)] for y in range(height)]
+
+
+@needs_poppler
+@pytest.mark.django_db
+def test_the_letter_carries_its_verification_qr_code_and_no_other_image(
+        firm_with_obstacles, tmp_path):
+    letter = services.letter_create(enterprise=firm_with_obstacles)
+    data = _pdf(letter)
+    (image,) = pdf_images(data, tmp_path)
+    token = documents.verification_token(f"{letter.issued_on.year}-{letter.number}")
+    assert documents.verification_url(token) in pdf_text(data)
+    expected = documents.qr_code(documents.verification_url(token))
+    border = 2
+    size = len(expected.matrix) + 2 * border
+    assert image.size == (size, size)
+    modules = qr_modules(image)
+    assert [row[border:-border] for row in modules[border:-border]] == [
+        [bool(m) for m in row] for row in expected.matrix]
+    assert not any(modules[0]) and not any(modules[-1])  # quiet zone
+
+
+# ------------------------------------------------------------------ fonts
+
+
+def test_glyph_priority_puts_ascii_then_symbols_then_frequent_hanzi_first():
+    order = fonts.glyph_priority({"的", "堃", "，", "A", "。", "1"}, {"的": 10, "堃": 1})
+    assert order == ["1", "A", "。", "，", "的", "堃"]
+
+
+def test_the_built_fonts_put_common_glyphs_first_and_keep_their_outlines():
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    path = pdf.font_dir() / pdf.FONT_FILES[("regular", 1)]
+    if not path.is_file():
+        pytest.skip("subset fonts not built (make fonts)")
+    assert fonts.is_current(path)
+    built = TTFont(str(path), lazy=True)
+    source = TTFont(str(fonts.SOURCES["regular"]), fontNumber=fonts.SC_FACE_INDEX, lazy=True)
+    order = {name: i for i, name in enumerate(built.getGlyphOrder())}
+    cmap, source_cmap = built.getBestCmap(), source.getBestCmap()
+    gid = {ch: order[cmap[ord(ch)]] for ch in "A，：的办函齐"}
+    assert gid["A"] < gid["，"] < gid["的"] < 1000
+    assert max(gid.values()) < 4000  # in the source order '：' was glyph 8,140
+    glyphs, source_glyphs = built.getGlyphSet(), source.getGlyphSet()
+    for ch in "A，的办齐":
+        drawn, expected = RecordingPen(), RecordingPen()
+        glyphs[cmap[ord(ch)]].draw(drawn)
+        source_glyphs[source_cmap[ord(ch)]].draw(expected)
+        assert drawn.value == expected.value, ch
+        assert built["hmtx"][cmap[ord(ch)]] == source["hmtx"][source_cmap[ord(ch)]]
+
+
+def test_fonts_without_the_build_tag_are_not_current(tmp_path):
+    stale = tmp_path / "old.otf"
+    stale.write_bytes(b"not a font")
+    assert not fonts.is_current(stale)
+    assert not fonts.is_current(tmp_path / "missing.otf")
