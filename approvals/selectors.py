@@ -317,8 +317,13 @@ def kpis(start: date, end: date, *, department: Department | None = None) -> tup
     returned task no longer belongs to it."""
     lo, hi = _start_of(start), _start_of(end, plus_days=1)
     tasks = Task.objects.filter(assigned_at__gte=lo, assigned_at__lt=hi, department__isnull=False)
+    # "department in (every department)" rather than "department is not null"
+    # (the same rows: the column is a foreign key): PostgreSQL then reads the
+    # event_action_dept index by (action, department, created_at) range for
+    # each department instead of every such event ever made (49 -> 11 ms for
+    # a month on the bench)
     events = TaskEvent.objects.filter(
-        created_at__gte=lo, created_at__lt=hi, department__isnull=False,
+        created_at__gte=lo, created_at__lt=hi, department__in=Department.objects.values("pk"),
         action__in=[EventAction.RETURN, EventAction.ASSIGN, EventAction.RULING],
     )
     if department is not None:
