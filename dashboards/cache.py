@@ -91,6 +91,12 @@ def store(key: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def is_fresh(key: str) -> bool:
+    """Whether ``key`` holds a value computed under the current version."""
+    entry = cache.get(_entry_key(key))
+    return entry is not None and entry[0] == version()
+
+
 def refreshed(key: str) -> None:
     """The refresh job of ``key`` has ended (done or failed)."""
     cache.delete(_refresh_key(key))

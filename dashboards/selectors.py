@@ -58,6 +58,7 @@ from visits.choices import VisitStatus
 from visits.models import QuotaCredit, QuotaOverride, ServiceTeam, Visit, week_start_of
 
 from . import cache
+from .forms import preset_range
 
 KEY_FIRMS_SHOWN = 10
 
@@ -374,10 +375,12 @@ def quota_by_team(weeks: list[date]) -> list[TeamRow]:
     sql = f"""
         WITH weeks (monday) AS (VALUES {values}),
         credits AS (
+            -- grouped in the order of the (week_start, user_id, enterprise_id)
+            -- index: read in order, no sort of the period's credits
             SELECT user_id, week_start, COUNT(DISTINCT enterprise_id) AS firms
             FROM {q(QuotaCredit._meta.db_table)}
             WHERE week_start >= %s AND week_start <= %s
-            GROUP BY user_id, week_start
+            GROUP BY week_start, user_id
         ),
         owed AS (
             SELECT u.id AS user_id, p.team_id AS team_id, w.monday AS monday,
@@ -486,3 +489,25 @@ def refresh_overview(start: date, end: date, department_id: int | None,
         cache.store(key, lambda: compute_overview(start, end, department, today))
     finally:
         cache.refreshed(key)
+
+
+def warm_overviews(today: date | None = None) -> int:
+    """Compute the default views of the day that are not cached fresh: this
+    month for the district and for each department (what a leader and each
+    head see first). Returns how many were computed.
+
+    Only worth it with a cache the web processes share (``CACHE_URL``, Redis):
+    with the per-process memory cache the entries stay in the worker that
+    computed them. It does not change what a first look at any other period
+    costs."""
+    today = today or timezone.localdate()
+    start, end = preset_range("month", today)
+    computed = 0
+    for department in [None, *Department.objects.order_by("pk")]:
+        dept_id = department.pk if department is not None else None
+        key = _cache_key(start, end, dept_id, today)
+        if cache.is_fresh(key):
+            continue
+        cache.store(key, lambda d=department: compute_overview(start, end, d, today))
+        computed += 1
+    return computed

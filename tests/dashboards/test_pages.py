@@ -319,3 +319,31 @@ def test_the_nav_links_the_dashboard_for_those_who_may_open_it(client, leader, s
     assert OVERVIEW.encode() in client.get(reverse("approvals:ledger")).content
     client.force_login(staff)
     assert OVERVIEW.encode() not in client.get(reverse("enterprises:enterprise-list")).content
+
+
+def test_warming_computes_the_default_views_once_and_the_pages_then_query_no_figure(
+        client, leader, head, world, django_assert_max_num_queries):
+    """The warm-up job computes this month for the district and each
+    department; a leader's and a head's first look then read the cache; a
+    second run computes nothing until a change makes the entries stale."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from approvals.models import Department
+    from dashboards import cache
+    from dashboards.selectors import warm_overviews
+    from dashboards.tasks import warm_overviews_task
+
+    with no_cache(120):
+        assert warm_overviews() == 1 + Department.objects.count()
+        with django_assert_max_num_queries(2):  # the departments; nothing computed
+            assert warm_overviews() == 0
+        for user in (leader, head):
+            client.force_login(user)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(OVERVIEW).status_code == 200
+            # session, user, roles, the form's departments: no figure
+            assert not [q for q in queries.captured_queries if "approvals_task" in q["sql"]]
+        cache.bump()
+        warm_overviews_task.run()
+        assert warm_overviews() == 0
