@@ -1,9 +1,10 @@
-"""Build the GB2312 subset of Noto Sans CJK SC that letters embed.
+"""Build the subsets of Noto Sans CJK SC that letters embed (GB2312 in two
+tiers, and the rest of the CJK Unified Ideographs).
 
 Run once per machine (``make fonts``, or ``manage.py letter_fonts``); about
-30 s and four files of 1-2 MB in ``LETTER_FONT_DIR`` (``var/fonts`` by default).
+90 s and six files of 1-6 MB in ``LETTER_FONT_DIR`` (``var/fonts`` by default).
 They are not committed: they derive from the installed ``fonts-noto-cjk``
-package, whose licence (OFL) allows this, and would add 6 MB to every clone.
+package, whose licence (OFL) allows this, and would add 19 MB to every clone.
 """
 
 from __future__ import annotations
@@ -34,15 +35,20 @@ def _gb2312_rows(first: int, last: int) -> set[str]:
     return chars
 
 
-def gb2312_characters(tier: int) -> set[str]:
+def tier_characters(tier: int) -> set[str]:
     """Tier 1: GB2312's symbols and its 3,755 level-1 (common) hanzi, printable
     ASCII, Latin-1 and the punctuation official documents use. Tier 2: the
-    3,008 level-2 hanzi.
+    3,008 level-2 hanzi. Tier 3: the other CJK Unified Ideographs
+    (U+4E00-U+9FFF), rare characters of firm and person names.
 
-    Two fonts rather than one because WeasyPrint embeds every glyph id up to
+    Three fonts rather than one because WeasyPrint embeds every glyph id up to
     the highest one a document uses (empty ones included) with their metrics:
-    a letter then carries about half the glyph table of a single 7,600-glyph
-    font, which keeps a typical letter under 120 KB."""
+    a letter carries only part of the glyph table of the fonts it touches
+    (and ``glyph_priority`` keeps that part short), which keeps a typical
+    letter under 120 KB."""
+    if tier == 3:
+        return {chr(c) for c in range(0x4E00, 0xA000)} - tier_characters(1) \
+            - tier_characters(2)
     if tier == 2:
         return _gb2312_rows(0xD8, 0xF7)
     chars = {chr(c) for c in range(0x20, 0x7F)} | {chr(c) for c in range(0xA0, 0x100)}
@@ -141,7 +147,7 @@ def build(target_dir: Path, *, force: bool = False) -> list[Path]:
     frequency = None
     for (weight, tier), name in FONT_FILES.items():
         source = SOURCES[weight]
-        unicodes = sorted(ord(c) for c in gb2312_characters(tier))
+        unicodes = sorted(ord(c) for c in tier_characters(tier))
         out = target_dir / name
         if out.exists() and not force and is_current(out):
             continue
@@ -157,7 +163,7 @@ def build(target_dir: Path, *, force: bool = False) -> list[Path]:
         subsetter.subset(font)
         if frequency is None:
             frequency = character_frequency()
-        reorder_glyphs(font, glyph_priority(gb2312_characters(tier), frequency))
+        reorder_glyphs(font, glyph_priority(tier_characters(tier), frequency))
         font["name"].setName(BUILD_TAG, BUILD_NAME_ID, 3, 1, 0x409)
         tmp = out.with_suffix(".tmp")
         subset.save_font(font, str(tmp), options)

@@ -90,11 +90,22 @@ def test_fonts_are_embedded_and_subset_and_bold_headings_stay_bold(firm_with_obs
     assert any("Bold" in line for line in lines)
 
 
-def test_rare_characters_in_a_firm_name_fall_back_to_the_full_font(dept, staff):
+def test_rare_characters_in_a_firm_name_come_from_the_third_subset(dept, staff, tmp_path):
     firm = EnterpriseFactory(name="杭州昇堃喆镕珺科技有限公司")
     make_obstacles(firm, dept, n=2)
+    pdf = _pdf(services.letter_create(enterprise=firm))
+    assert "杭州昇堃喆镕珺科技有限公司：" in pdf_text(pdf)
+    fonts = pdf_fonts(pdf, tmp_path)
+    # not the 65,535-glyph system font, which made such a letter 80 KB larger
+    assert "DeskSC3-Bold" in fonts and "NotoSansCJK" not in fonts
+    assert len(pdf) < 120 * 1024
+
+
+def test_a_character_beyond_the_subsets_falls_back_to_the_full_font(dept, staff):
+    firm = EnterpriseFactory(name="杭州㐀科技有限公司")  # U+3400, CJK extension A
+    make_obstacles(firm, dept, n=1)
     text = pdf_text(_pdf(services.letter_create(enterprise=firm)))
-    assert "杭州昇堃喆镕珺科技有限公司：" in text
+    assert "杭州㐀科技有限公司：" in text
 
 
 def test_firm_text_is_escaped_and_cannot_pull_in_local_files(dept):
@@ -150,3 +161,9 @@ def test_the_liaison_is_named(dept, staff2):
     LiaisonFactory(staff=staff2, enterprise=firm)
     make_obstacles(firm, dept, n=1)
     assert "包保干部：staff2" in pdf_text(_pdf(services.letter_create(enterprise=firm)))
+
+
+def test_a_typical_letter_stays_under_120_kb(firm_with_obstacles):
+    """Seven obstacles, two pages: the issue's size target (it was 113 KB when
+    the fonts were in their source glyph order, 85 KB after)."""
+    assert len(_pdf(services.letter_create(enterprise=firm_with_obstacles))) <= 120 * 1024

@@ -166,3 +166,10 @@ def test_fonts_without_the_build_tag_are_not_current(tmp_path):
     stale.write_bytes(b"not a font")
     assert not fonts.is_current(stale)
     assert not fonts.is_current(tmp_path / "missing.otf")
+
+
+def test_the_third_tier_holds_the_other_cjk_ideographs():
+    tier1, tier2, tier3 = (fonts.tier_characters(t) for t in (1, 2, 3))
+    assert "的" in tier1 and "堃" not in tier1 | tier2 and {"堃", "喆", "镕", "珺"} <= tier3
+    assert not tier3 & (tier1 | tier2)
+    assert all(0x4E00 <= ord(ch) <= 0x9FFF for ch in tier3)
