@@ -173,3 +173,18 @@ def test_the_third_tier_holds_the_other_cjk_ideographs():
     assert "的" in tier1 and "堃" not in tier1 | tier2 and {"堃", "喆", "镕", "珺"} <= tier3
     assert not tier3 & (tier1 | tier2)
     assert all(0x4E00 <= ord(ch) <= 0x9FFF for ch in tier3)
+
+
+def test_the_young_generation_threshold_is_raised_only_while_rendering(monkeypatch):
+    seen = []
+    real = pdf.compress_streams
+
+    def spy(document, out):
+        seen.append(gc.get_threshold()[0])
+        real(document, out)
+
+    monkeypatch.setattr(pdf, "compress_streams", spy)
+    before = gc.get_threshold()
+    pdf.render_pdf("<p>x</p>")
+    assert seen == [pdf.RENDER_GC_THRESHOLD]
+    assert gc.get_threshold() == before
