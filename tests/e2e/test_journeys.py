@@ -11,6 +11,9 @@ through the login page in a browser context of their own (their own cookies).
    status letter.
 3. The CMS: an editor writes a policy guide and submits it; the moderator
    approves it through Wagtail's workflow; a firm finds it by a Chinese search.
+4. The dashboard: the leader reads this year's figures, follows the red count
+   to the ledger records behind it and exports the tables; a department head
+   sees their own department's dashboard.
 
 Every step leaves a screenshot under var/e2e/shots/<test>/. What each step
 checks is what the next person sees (the state on the page, the message, the
@@ -328,3 +331,45 @@ def test_guide_published_through_the_workflow_is_found_by_a_chinese_search(pages
     link.click()
     assert firm.locator("h1").inner_text().startswith(title)
     shots(firm, "firm-reads-guide")
+
+
+def test_leader_follows_a_dashboard_figure_to_its_records_and_exports_them(pages, shots, tmp_path):
+    import openpyxl
+
+    from approvals.choices import Colour
+
+    leader = pages.open("leader")
+    leader.goto("/dashboards/?period=year")
+    assert leader.locator("h1").inner_text().strip() == zh("District dashboard")
+    shots(leader, "leader-dashboard")
+    # the colours table: each colour's count is a link to the ledger
+    red = leader.locator("section.figure-colours tbody tr",
+                         has=leader.get_by_role("link", name=zh(Colour.RED.label), exact=True))
+    count = red.locator("a").last
+    number = int(count.inner_text())
+    with leader.expect_navigation():
+        count.click()
+    assert "/ledger/" in leader.url and "colour=red" in leader.url
+    shots(leader, "leader-ledger-red")
+    # the ledger counts the same red tasks, and lists them (a page holds 25)
+    assert int(leader.locator(".counts a.red strong").inner_text()) == number
+    rows = leader.locator("table.list tbody tr").filter(has=leader.locator("a[href*='/tasks/']"))
+    assert rows.count() == min(number, 25)
+
+    # every table as one workbook with Chinese headers
+    leader.go_back()
+    with leader.expect_download() as info:
+        leader.locator("a[href*='tables.xlsx']").first.click()
+    book = tmp_path / info.value.suggested_filename
+    info.value.save_as(book)
+    sheets = openpyxl.load_workbook(book, read_only=True)
+    assert len(sheets.sheetnames) >= 5
+    first = next(sheets[sheets.sheetnames[0]].iter_rows(max_row=1, values_only=True))
+    assert first[0] == zh("Colour")
+
+    # a department head sees their department's dashboard, not the district's
+    head = pages.open("head")
+    head.goto("/dashboards/")
+    assert head.locator("h1").inner_text().strip() == zh("Dashboard: %(name)s") % {
+        "name": DEPARTMENT}
+    shots(head, "head-dashboard")
