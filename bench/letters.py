@@ -14,6 +14,9 @@ Prints:
   >= 20), letter sizes (target <= 120 KB typical), and each worker's peak RSS,
   sampled every 100 letters to show whether it grows.
 
+``--stages`` adds where a warm letter's CPU goes (template, HTML parse, CSS
+cascade, box tree, layout, drawing, font subsetting, compression, writing).
+
 Only the render is measured (the in-process loop the issue allows): the
 letters' data are built in memory, so no database is needed and nothing is
 written. Archiving a letter adds a few indexed queries and one file write.
@@ -107,6 +110,60 @@ def rss_mb() -> float:
     return 0.0
 
 
+def stage_times(rows: int, repeat: int) -> dict[str, float]:
+    """CPU ms per warm letter in each stage, by wrapping WeasyPrint's steps
+    (a bench-only patch, undone afterwards)."""
+    from collections import defaultdict
+
+    import pydyf
+    import weasyprint
+    import weasyprint.document as wd
+    import weasyprint.pdf as wp
+
+    from letters import documents, pdf
+
+    spent: dict[str, float] = defaultdict(float)
+    patches = []
+
+    def wrap(owner, name, label):
+        real = getattr(owner, name)
+        patches.append((owner, name, owner.__dict__[name]))
+
+        def timed(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[label] += time.process_time() - started
+        setattr(owner, name, timed if not isinstance(owner.__dict__[name], classmethod)
+                else classmethod(lambda cls, *a, **k: timed(*a, **k)))
+
+    wrap(documents, "letter_html", "template")
+    wrap(weasyprint.HTML, "__init__", "HTML parse")
+    wrap(wd.Document, "_build_layout_context", "CSS cascade")
+    wrap(wd, "build_formatting_structure", "box tree")
+    wrap(wd.Document, "_render", "_render")
+    wrap(wd.Page, "paint", "draw")
+    wrap(wp, "build_fonts_dictionary", "fonts (subset, widths, ToUnicode)")
+    wrap(wd, "generate_pdf", "_generate")
+    wrap(pdf, "compress_streams", "compression (zlib)")
+    wrap(pydyf.PDF, "write", "PDF write")
+    try:
+        for i in range(repeat):
+            documents.render(letter_html(0, rows))
+            if i == 0:
+                spent.clear()  # the first one warms the wrappers
+    finally:
+        for owner, name, original in reversed(patches):
+            setattr(owner, name, original)
+    n = repeat - 1
+    out = {label: seconds * 1000 / n for label, seconds in spent.items()}
+    out["layout"] = out.pop("_render") - out["CSS cascade"] - out["box tree"]
+    out["other PDF steps"] = (out.pop("_generate") - out["draw"]
+                              - out["fonts (subset, widths, ToUnicode)"])
+    return out
+
+
 def worker(args) -> dict:
     """One batch worker: its share of the letters, one font configuration."""
     first, count, rows = args
@@ -129,6 +186,8 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rows", type=int, default=7, help="obstacles per letter")
     parser.add_argument("--repeat", type=int, default=30, help="warm renders timed")
+    parser.add_argument("--stages", action="store_true",
+                        help="also print the CPU per stage of a warm letter")
     args = parser.parse_args(argv)
     setup()
     from letters import documents, pdf
@@ -157,6 +216,11 @@ def main(argv=None) -> None:
           f"{len(first) / 1024:.0f} KB): median {statistics.median(times) * 1000:.0f} ms wall, "
           f"{statistics.median(cpu_times) * 1000:.0f} ms CPU; p95 "
           f"{times[int(len(times) * 0.95) - 1] * 1000:.0f} ms wall (target <= 100 ms)")
+
+    if args.stages:
+        stages = stage_times(args.rows, args.repeat)
+        print("stages, CPU ms per warm letter: " + "; ".join(
+            f"{label} {ms:.1f}" for label, ms in stages.items()))
 
     share = args.letters // args.workers
     jobs = [(w * share, share + (args.letters % args.workers if w == args.workers - 1 else 0),
