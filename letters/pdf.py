@@ -20,7 +20,8 @@ Why this module exists:
   in a few hundred letters; one per process (``font_config()``) stays flat.
 * **Safety.** Firm-supplied text is escaped by the templates, and whatever
   slips into the HTML cannot make WeasyPrint read a local file or the network:
-  ``DeskURLFetcher`` answers only our static files and the two subset fonts,
+  ``DeskURLFetcher`` answers only our static files, the subset fonts and
+  the QR codes of correctly signed verification tokens (``qr_image``),
   and refuses ``file:``, ``http(s):`` elsewhere, ``data:`` and everything else.
 """
 
