@@ -27,6 +27,7 @@ Why this module exists:
 
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 import mimetypes
@@ -105,7 +106,16 @@ def font_config():
                 from weasyprint.text.fonts import FontConfiguration
 
                 _font_config = FontConfiguration()
+                atexit.register(_drop_font_config)
     return _font_config
+
+
+def _drop_font_config() -> None:
+    """At exit, while modules are still whole: the configuration's ``__del__``
+    removes the temporary folder of its @font-face files (run during the
+    interpreter's teardown it failed, and the folder was left behind)."""
+    global _font_config
+    _font_config = None
 
 
 def _fetcher_base():
