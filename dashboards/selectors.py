@@ -491,23 +491,32 @@ def refresh_overview(start: date, end: date, department_id: int | None,
         cache.refreshed(key)
 
 
+# what the warm-up computes: the period choices that are no custom range
+WARM_PRESETS = ("week", "month", "quarter", "year")
+
+
 def warm_overviews(today: date | None = None) -> int:
-    """Compute the default views of the day that are not cached fresh: this
-    month for the district and for each department (what a leader and each
-    head see first). Returns how many were computed.
+    """Compute the preset views of the day (this week, month, quarter and
+    year) for the district and for each department that are not cached fresh,
+    so a leader's or a head's first look at any of them reads the cache.
+    Returns how many were computed (none with the cache off).
 
     Only worth it with a cache the web processes share (``CACHE_URL``, Redis):
     with the per-process memory cache the entries stay in the worker that
-    computed them. It does not change what a first look at any other period
+    computed them. It does not change what a first look at a custom range
     costs."""
+    if cache.fresh_seconds() <= 0:
+        return 0
     today = today or timezone.localdate()
-    start, end = preset_range("month", today)
+    departments = [None, *Department.objects.order_by("pk")]
     computed = 0
-    for department in [None, *Department.objects.order_by("pk")]:
-        dept_id = department.pk if department is not None else None
-        key = _cache_key(start, end, dept_id, today)
-        if cache.is_fresh(key):
-            continue
-        cache.store(key, lambda d=department: compute_overview(start, end, d, today))
-        computed += 1
+    for preset in WARM_PRESETS:
+        start, end = preset_range(preset, today)
+        for department in departments:
+            dept_id = department.pk if department is not None else None
+            key = _cache_key(start, end, dept_id, today)
+            if cache.is_fresh(key):
+                continue
+            cache.store(key, lambda s=start, e=end, d=department: compute_overview(s, e, d, today))
+            computed += 1
     return computed

@@ -19,10 +19,13 @@ def refresh_overview_task(start: str, end: str, department_id: int | None,
 
 @shared_task(ignore_result=True)
 def warm_overviews_task() -> None:
-    """This month's overview of the district and of each department, computed
-    ahead of the first look (``selectors.warm_overviews``): for a beat entry
+    """The preset overviews (week, month, quarter, year) of the district and
+    of each department, computed ahead of the first look
+    (``selectors.warm_overviews``). On the beat (``servicedesk/celery.py``)
     shortly after midnight, when the date in the cache key turns every entry
-    cold."""
+    cold, and every half hour in office hours, so no preset's entry outlives
+    ``DASHBOARD_STALE_SECONDS`` unlooked-at and a first look shows figures at
+    most half an hour old."""
     from .selectors import warm_overviews
 
     warm_overviews()

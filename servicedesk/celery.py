@@ -45,6 +45,18 @@ app.conf.beat_schedule = {
         "task": "insight.tasks.draw_close_out_sample_task",
         "schedule": crontab(hour=6, minute=0, day_of_week="mon"),
     },
+    # the dashboards' preset overviews (dashboards/cache.py): after midnight,
+    # when the date in their cache keys turns every entry cold, and every half
+    # hour in office hours, since entries unlooked-at for DASHBOARD_STALE_SECONDS
+    # expire: a leader's first look is then a cache hit at most 30 minutes old
+    "warm-dashboards": {
+        "task": "dashboards.tasks.warm_overviews_task",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "warm-dashboards-office-hours": {
+        "task": "dashboards.tasks.warm_overviews_task",
+        "schedule": crontab(minute="*/30", hour="7-19"),
+    },
     # Monday 09:00: last week's visit reports and the below-quota notes
     "weekly-visit-reports": {
         "task": "visits.tasks.email_weekly_reports_task",

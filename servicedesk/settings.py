@@ -324,8 +324,12 @@ DESK = {
     "LEDGER_COUNTS_CACHE_SECONDS": env.int(
         "LEDGER_COUNTS_CACHE_SECONDS", default=0 if TESTING else 300),
     "WEEKLY_VISIT_QUOTA": env.int("WEEKLY_VISIT_QUOTA", default=4),
-    # how old the leaders' dashboard figures may be (any task event drops them)
+    # how long the leaders' dashboard figures are fresh (any task event or
+    # visit makes them stale at once; 0 turns the cache off) ...
     "DASHBOARD_CACHE_SECONDS": env.int("DASHBOARD_CACHE_SECONDS", default=120),
+    # ... and how long stale ones are still served while a job recomputes them
+    # (older: computed in the request); see dashboards/cache.py
+    "DASHBOARD_STALE_SECONDS": env.int("DASHBOARD_STALE_SECONDS", default=6 * 60 * 60),
     # obstacles one firm user may submit on the portal in an hour
     "PORTAL_SUBMISSIONS_PER_HOUR": env.int("PORTAL_SUBMISSIONS_PER_HOUR", default=20),
     # anonymous account requests on the portal: per client address an hour, per

@@ -273,11 +273,16 @@ def test_the_overview_is_cached_until_a_task_event(client, leader, coordinator, 
         assert yellow_and_grey() == (0, 2)
 
 
-def test_one_refresh_at_a_time_and_never_older_than_the_timeout(
+def test_one_refresh_at_a_time_and_the_page_says_when_its_figures_were_computed(
         client, leader, world, django_capture_on_commit_callbacks):
+    from django.conf import settings
+
     import time_machine
 
     from dashboards import cache
+
+    def as_of(page):
+        return f"Figures as of {timezone.localtime(page.context['computed_at']):%H:%M:%S}."
 
     client.force_login(leader)
     with no_cache(120):
@@ -288,13 +293,23 @@ def test_one_refresh_at_a_time_and_never_older_than_the_timeout(
             assert client.get(OVERVIEW).context["computed_at"] == first
             assert client.get(OVERVIEW).context["computed_at"] == first
         assert len(jobs) == 1
-        # no worker ran it: past the timeout the entry is gone and the request
-        # computes the figures itself
-        with time_machine.travel(first + timedelta(seconds=121), tick=False):
+        # no worker ran it: past the fresh time the entry is still served, with
+        # the time it was computed, and the job scheduled again
+        with time_machine.travel(first + timedelta(seconds=121), tick=False), \
+                django_capture_on_commit_callbacks(execute=False) as jobs:
             page = client.get(OVERVIEW, **EN)
-        assert page.context["computed_at"] > first
-        assert f"Figures as of {timezone.localtime(page.context['computed_at']):%H:%M:%S}." \
-            in page.content.decode()
+        assert page.context["computed_at"] == first
+        assert as_of(page) in page.content.decode()
+        assert len(jobs) == 1
+        # past DASHBOARD_STALE_SECONDS the request computes the figures itself
+        kept = settings.DESK["DASHBOARD_STALE_SECONDS"]
+        with time_machine.travel(first + timedelta(seconds=kept), tick=False):
+            client.force_login(leader)  # the session idled out meanwhile
+            with django_capture_on_commit_callbacks(execute=False) as jobs:
+                page = client.get(OVERVIEW, **EN)
+        assert page.context["computed_at"] == first + timedelta(seconds=kept)
+        assert as_of(page) in page.content.decode()
+        assert not jobs
 
 
 def test_a_submitted_visit_drops_the_cached_coverage(client, leader, staff, world,
@@ -323,9 +338,10 @@ def test_the_nav_links_the_dashboard_for_those_who_may_open_it(client, leader, s
 
 def test_warming_computes_the_default_views_once_and_the_pages_then_query_no_figure(
         client, leader, head, world, django_assert_max_num_queries):
-    """The warm-up job computes this month for the district and each
-    department; a leader's and a head's first look then read the cache; a
-    second run computes nothing until a change makes the entries stale."""
+    """The warm-up job computes every preset for the district and each
+    department; a leader's and a head's first look at any preset then reads the
+    cache; a second run computes nothing until a change makes the entries
+    stale."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -335,15 +351,17 @@ def test_warming_computes_the_default_views_once_and_the_pages_then_query_no_fig
     from dashboards.tasks import warm_overviews_task
 
     with no_cache(120):
-        assert warm_overviews() == 1 + Department.objects.count()
+        assert warm_overviews() == 4 * (1 + Department.objects.count())
         with django_assert_max_num_queries(2):  # the departments; nothing computed
             assert warm_overviews() == 0
         for user in (leader, head):
             client.force_login(user)
-            with CaptureQueriesContext(connection) as queries:
-                assert client.get(OVERVIEW).status_code == 200
-            # session, user, roles, the form's departments: no figure
-            assert not [q for q in queries.captured_queries if "approvals_task" in q["sql"]]
+            for period in ("week", "month", "quarter", "year"):
+                with CaptureQueriesContext(connection) as queries:
+                    assert client.get(OVERVIEW, {"period": period}).status_code == 200
+                # session, user, roles, the form's departments: no figure
+                assert not [q for q in queries.captured_queries
+                            if "approvals_task" in q["sql"]], (user, period)
         cache.bump()
         warm_overviews_task.run()
         assert warm_overviews() == 0
