@@ -163,6 +163,12 @@ def _per_week(qs: QuerySet[Task], column: str) -> dict[date, int]:
         .values("week").annotate(n=Count("pk")).order_by().values_list("week", "n"))
 
 
+def _week_day(week: date | datetime) -> date:
+    """A week's Monday as raw SQL returns it: PostgreSQL's date_trunc gives a
+    timestamp even when the ORM would have cast it to a date."""
+    return week.date() if isinstance(week, datetime) else week
+
+
 def weekly(start: date, end: date, department: Department | None,
            new: dict[date, int] | None = None,
            resolved: dict[date, int] | None = None) -> list[WeekRow]:
@@ -278,7 +284,7 @@ def received_figures(start: date, end: date, department: Department | None,
         for (g, week, top, top_name, street_pk, street_name, industry_pk, industry_zh,
              industry_en, colour, n) in cursor.fetchall():
             if g == 0b01111:
-                out.new_per_week[week.date() if isinstance(week, datetime) else week] = n
+                out.new_per_week[_week_day(week)] = n
             elif g == 0b10111:
                 out.categories.append(Bar(top, top_name or "", n))
             elif g == 0b11011:
@@ -337,7 +343,7 @@ def resolved_figures(start: date, end: date,
         cursor.execute(sql, params)
         for g, week, level, n in cursor.fetchall():
             if g == 0b01:
-                weeks[week.date() if isinstance(week, datetime) else week] = n
+                weeks[_week_day(week)] = n
             elif level is not None:  # g == 0b10; an uncounted rating is not a level
                 levels[level] = n
     return weeks, _levels(levels)
