@@ -31,6 +31,7 @@ import atexit
 import gc
 import logging
 import mimetypes
+import re
 import threading
 import zlib
 from pathlib import Path, PurePosixPath
@@ -105,9 +106,45 @@ def font_config():
             if _font_config is None:
                 from weasyprint.text.fonts import FontConfiguration
 
+                unsized_font_arrays()
                 _font_config = FontConfiguration()
                 atexit.register(_drop_font_config)
     return _font_config
+
+
+_SIZED_ARRAY = re.compile(r"(?P<type>[a-z_]+)\[(?P<size>[0-9]+)\]")
+
+
+class UnsizedArrays:
+    """WeasyPrint's cffi ``FFI`` as its font subsetter sees it, with one
+    difference: ``new("hb_codepoint_t[312]", values)`` becomes
+    ``new("hb_codepoint_t[]", values)``, the same array.
+
+    Why: cffi caches parsed C types by their text, and the subsetter writes
+    each array's length into the text, so nearly every font of every letter
+    had cffi parse a new C declaration with pycparser, 3 ms each: about a
+    tenth of a letter's render in a batch, where glyph counts vary. With an
+    open length the type is parsed once."""
+
+    def __init__(self, ffi):
+        self._ffi = ffi
+
+    def __getattr__(self, name):
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl, init=None):
+        match = _SIZED_ARRAY.fullmatch(cdecl)
+        if match and init is not None and len(init) == int(match["size"]):
+            cdecl = f"{match['type']}[]"
+        return self._ffi.new(cdecl, init)
+
+
+def unsized_font_arrays() -> None:
+    """Give ``weasyprint.pdf.fonts`` the ``UnsizedArrays`` view of its FFI."""
+    from weasyprint.pdf import fonts
+
+    if not isinstance(fonts.ffi, UnsizedArrays):
+        fonts.ffi = UnsizedArrays(fonts.ffi)
 
 
 def _drop_font_config() -> None:

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from approvals.choices import TaskState
+from approvals.models import Task
 from letters import services
 from letters.choices import Scope
 from tests.factories import EnterpriseFactory, LiaisonFactory
@@ -61,6 +62,20 @@ def test_the_letter_reads_in_chinese_with_its_reference_rows_and_verification(
     assert "研发费用加计扣除" not in text
     assert "内部备注" not in text
     assert "已与企业电话沟通" in text
+
+
+def test_each_row_names_category_department_deadline_status_progress_and_next_step(
+        firm_with_obstacles):
+    letter = services.letter_create(enterprise=firm_with_obstacles)
+    text = pdf_text(_pdf(letter))
+    task = Task.objects.get(obstacle__enterprise=firm_with_obstacles,
+                            obstacle__title="厂房消防验收排期过长")
+    assert f"【消防验收】{task.obstacle.title}：" in text
+    assert f"{task.department.name}{task.deadline_on.year}年{task.deadline_on.month}月" \
+           f"{task.deadline_on.day}日前" in text
+    assert "最新进展：已与企业电话沟通，第" in text
+    assert "下一步：责任单位在办理时限内办结" in text
+    assert text.count("最新进展：") == 7 and text.count("下一步：") == 7
 
 
 def test_the_archive_holds_metadata_and_the_hash_of_the_file(firm_with_obstacles, staff):

@@ -80,6 +80,42 @@ def test_the_long_lived_objects_are_frozen_after_a_document():
     assert gc.get_freeze_count() > 0
 
 
+# ------------------------------------------------------- font subsetting
+
+
+def test_font_subsetting_parses_no_new_c_type_per_glyph_count():
+    """WeasyPrint writes each array's length into the C type it asks cffi
+    for; cffi parsed every new length with pycparser (3 ms each)."""
+    from weasyprint.text.ffi import ffi
+
+    pdf.render_pdf("<p>甲</p>")  # the process's font configuration and its view
+    known = set(ffi._parsed_types)
+    for text in ("乙丙", "丁戊己庚", "辛壬癸子丑寅卯辰巳午未申酉戌亥"):
+        pdf.render_pdf(f"<p>{text}</p><p><b>{text}</b></p>")
+    assert not {t for t in set(ffi._parsed_types) - known if "[" in t}
+
+
+def test_unsized_arrays_hold_the_same_values_and_refuse_a_wrong_length():
+    from weasyprint.text.ffi import ffi
+
+    view = pdf.UnsizedArrays(ffi)
+    array = view.new("hb_codepoint_t[3]", [5, 7, 9])
+    assert ffi.typeof(array) is ffi.typeof("hb_codepoint_t[]") and list(array) == [5, 7, 9]
+    with pytest.raises(IndexError):  # a length that does not match stays cffi's business
+        view.new("hb_codepoint_t[2]", [5, 7, 9])
+    assert view.NULL == ffi.NULL
+
+
+def test_a_letter_is_the_same_with_and_without_the_unsized_view(monkeypatch):
+    from weasyprint.pdf import fonts as wp_fonts
+
+    html = "<p>营商服函〔2026〕0001号 杭州昇堃喆镕珺科技有限公司</p><p><b>特此告知。</b></p>"
+    with_view = pdf.render_pdf(html)
+    assert isinstance(wp_fonts.ffi, pdf.UnsizedArrays)
+    monkeypatch.setattr(wp_fonts, "ffi", wp_fonts.ffi._ffi)
+    assert pdf.render_pdf(html) == with_view
+
+
 # --------------------------------------------------------------------- QR
 
 
