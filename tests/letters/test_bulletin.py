@@ -117,3 +117,17 @@ def test_the_monthly_job_can_call_the_service(october):
     with time_machine.travel(at(2026, 11, 10), tick=False):
         pk = create_bulletin_task.delay("2026-10-01", "2026-10-31").get()
     assert pk
+
+
+def test_the_bulletin_is_xhtml_and_renders_the_same_as_through_the_html5_parser(
+        october, monkeypatch):
+    from letters import documents, pdf, selectors
+
+    data = selectors.bulletin_figures(date(2026, 10, 1), date(2026, 10, 31))
+    assert data["league"]
+    html = documents.bulletin_html(data=data, reference="营商督通〔2026〕1号",
+                                   issued_on=date(2026, 11, 1))
+    assert pdf.parse_xhtml(html) is not None
+    fast = documents.render(html)
+    monkeypatch.setattr(pdf, "parse_xhtml", lambda html: None)
+    assert documents.render(html) == fast

@@ -9,6 +9,7 @@ import gc
 import shutil
 import subprocess
 import zlib
+from datetime import date
 
 import pytest
 from PIL import Image
@@ -114,6 +115,37 @@ def test_a_letter_is_the_same_with_and_without_the_unsized_view(monkeypatch):
     assert isinstance(wp_fonts.ffi, pdf.UnsizedArrays)
     monkeypatch.setattr(wp_fonts, "ffi", wp_fonts.ffi._ffi)
     assert pdf.render_pdf(html) == with_view
+
+
+# ------------------------------------------------------------ XHTML parse
+
+
+@pytest.mark.django_db
+def test_the_letter_is_xhtml_and_renders_the_same_as_through_the_html5_parser(
+        firm_with_obstacles, monkeypatch):
+    from django.utils import translation
+
+    from approvals.models import Task
+
+    tasks = list(Task.objects.filter(obstacle__enterprise=firm_with_obstacles)
+                 .select_related("obstacle__category", "department"))
+    with translation.override("zh-hans"):
+        html = documents.letter_html(
+            enterprise=firm_with_obstacles, rows=tasks, reference="营商服函〔2026〕0001号",
+            token=documents.verification_token("2026-1"), issued_on=date(2026, 11, 25))
+    assert pdf.parse_xhtml(html) is not None
+    fast = documents.render(html)
+    monkeypatch.setattr(pdf, "parse_xhtml", lambda html: None)
+    assert documents.render(html) == fast
+
+
+def test_html_that_is_not_xml_goes_through_weasyprints_parser():
+    for html in ("<html><body><p>甲&nbsp;乙<br></p></body></html>",
+                 "<html><body><p>\x0b控制字符</p></body></html>",
+                 "<p>no html root</p><p>second</p>"):
+        assert pdf.parse_xhtml(html) is None
+        assert pdf.render_pdf(html).startswith(b"%PDF")
+    assert pdf.parse_xhtml("<html><body><p>甲</p></body></html>") is not None
 
 
 # --------------------------------------------------------------------- QR
