@@ -139,7 +139,8 @@ def stage_times(rows: int, repeat: int) -> dict[str, float]:
                 else classmethod(lambda cls, *a, **k: timed(*a, **k)))
 
     wrap(documents, "letter_html", "template")
-    wrap(weasyprint.HTML, "__init__", "HTML parse")
+    wrap(weasyprint.HTML, "__init__", "HTML parse")  # only when not XHTML
+    wrap(pdf, "parse_xhtml", "XHTML parse")
     wrap(wd.Document, "_build_layout_context", "CSS cascade")
     wrap(wd, "build_formatting_structure", "box tree")
     wrap(wd.Document, "_render", "_render")
