@@ -14,6 +14,10 @@ Prints:
   >= 20), letter sizes (target <= 120 KB typical), and each worker's peak RSS,
   sampled every 100 letters to show whether it grows.
 
+``--instructions`` instead counts the instructions of one varied letter
+under valgrind (about 4 minutes): a figure that does not move with the
+machine's load or speed, for comparing versions.
+
 ``--stages`` adds where a warm letter's CPU goes (template, HTML parse, CSS
 cascade, box tree, layout, drawing, font subsetting, compression, writing).
 
@@ -165,6 +169,39 @@ def stage_times(rows: int, repeat: int) -> dict[str, float]:
     return out
 
 
+def count_instructions(rows: int) -> None:
+    """Instructions per varied letter, counted by valgrind's callgrind: the
+    difference between a run that renders four letters and one that renders
+    one (start-up and warm-up cancel), over three. The count is the same on a
+    loaded or a quiet machine, so it compares versions where wall and CPU
+    times swing with the host (seen here: the CPU reference between 43 and
+    86 ms within an hour)."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("valgrind") is None:
+        sys.exit("bench: --instructions needs valgrind")
+
+    def run(n: int) -> subprocess.Popen:
+        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                   sys.executable, "-m", "bench.letters", "--rows", str(rows),
+                   "--just-render", str(n)]
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL,  # noqa: S603
+                                stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONHASHSEED": "0"})
+
+    counts = []
+    for process in [run(1), run(4)]:  # side by side: the counts do not mind
+        _out, err = process.communicate()
+        found = re.search(r"Collected : (\d+)", err)
+        if process.returncode or not found:
+            sys.exit(f"bench: valgrind failed: {err[-500:]}")
+        counts.append(int(found.group(1)))
+    print(f"instructions per varied letter ({rows} obstacles, callgrind): "
+          f"{(counts[1] - counts[0]) / 3 / 1e6:.0f} M")
+
+
 def worker(args) -> dict:
     """One batch worker: its share of the letters, one font configuration."""
     first, count, rows = args
@@ -189,9 +226,23 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=30, help="warm renders timed")
     parser.add_argument("--stages", action="store_true",
                         help="also print the CPU per stage of a warm letter")
+    parser.add_argument("--instructions", action="store_true",
+                        help="only count the instructions of one varied letter under "
+                             "valgrind (slow, about 4 minutes; independent of the "
+                             "machine's load and speed)")
+    parser.add_argument("--just-render", type=int, metavar="N", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.instructions:
+        return count_instructions(args.rows)
     setup()
     from letters import documents, pdf
+
+    if args.just_render is not None:  # the child that --instructions runs under valgrind
+        for i in range(3):
+            documents.render(letter_html(100 + i, args.rows))
+        for i in range(args.just_render):
+            documents.render(letter_html(i, args.rows))
+        return None
 
     if not pdf.harfbuzz_subsetting_available():
         sys.exit("bench: no HarfBuzz subsetting (libharfbuzz-subset0): letters take seconds")
