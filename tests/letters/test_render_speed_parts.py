@@ -143,7 +143,9 @@ def test_html_that_is_not_xml_goes_through_weasyprints_parser():
     for html in ("<html><body><p>甲&nbsp;乙<br></p></body></html>",
                  "<html><body><p>\x0b控制字符</p></body></html>",
                  "<p>no html root</p><p>second</p>",
-                 '<!DOCTYPE html [<!ENTITY a "甲甲甲甲">]><html><body><p>&a;</p></body></html>'):
+                 '<!DOCTYPE html [<!ENTITY a "甲甲甲甲">]><html><body><p>&a;</p></body></html>',
+                 '<html><head><base href="https://desk-pdf.invalid/static/"/></head>'
+                 '<body><p>甲</p></body></html>'):
         assert pdf.parse_xhtml(html) is None
         assert pdf.render_pdf(html).startswith(b"%PDF")
     assert pdf.parse_xhtml("<html><body><p>甲</p></body></html>") is not None
