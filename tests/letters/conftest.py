@@ -80,3 +80,14 @@ def firm_with_obstacles(enterprise, dept, staff):
 @pytest.fixture
 def letters_models():
     return letter_models
+
+
+def assert_renders_the_same_by_either_parser(html: str, monkeypatch) -> None:
+    """``html`` takes the XHTML fast path (``letters.pdf.parse_xhtml``), and its
+    PDF is byte-for-byte the one WeasyPrint's HTML5 parser gives."""
+    from letters import documents, pdf
+
+    assert pdf.parse_xhtml(html) is not None
+    fast = documents.render(html)
+    monkeypatch.setattr(pdf, "parse_xhtml", lambda html: None)
+    assert documents.render(html) == fast

@@ -28,6 +28,8 @@ from approvals.models import TaskEvent
 from letters import selectors, services
 from tests.factories import DepartmentFactory, TaskFactory
 
+from .conftest import assert_renders_the_same_by_either_parser
+
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -121,13 +123,10 @@ def test_the_monthly_job_can_call_the_service(october):
 
 def test_the_bulletin_is_xhtml_and_renders_the_same_as_through_the_html5_parser(
         october, monkeypatch):
-    from letters import documents, pdf, selectors
+    from letters import documents
 
     data = selectors.bulletin_figures(date(2026, 10, 1), date(2026, 10, 31))
     assert data["league"]
     html = documents.bulletin_html(data=data, reference="营商督通〔2026〕1号",
                                    issued_on=date(2026, 11, 1))
-    assert pdf.parse_xhtml(html) is not None
-    fast = documents.render(html)
-    monkeypatch.setattr(pdf, "parse_xhtml", lambda html: None)
-    assert documents.render(html) == fast
+    assert_renders_the_same_by_either_parser(html, monkeypatch)

@@ -16,6 +16,7 @@ from PIL import Image
 
 from letters import documents, fonts, pdf, services
 
+from .conftest import assert_renders_the_same_by_either_parser
 from .test_letter_pdf import _pdf, pdf_text
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdfimages") is None,
@@ -133,10 +134,7 @@ def test_the_letter_is_xhtml_and_renders_the_same_as_through_the_html5_parser(
         html = documents.letter_html(
             enterprise=firm_with_obstacles, rows=tasks, reference="营商服函〔2026〕0001号",
             token=documents.verification_token("2026-1"), issued_on=date(2026, 11, 25))
-    assert pdf.parse_xhtml(html) is not None
-    fast = documents.render(html)
-    monkeypatch.setattr(pdf, "parse_xhtml", lambda html: None)
-    assert documents.render(html) == fast
+    assert_renders_the_same_by_either_parser(html, monkeypatch)
 
 
 def test_html_that_is_not_xml_goes_through_weasyprints_parser():
