@@ -2,7 +2,12 @@
 # Both work on a fresh Debian machine as root (system packages are installed
 # when missing) and straight after a clone.
 
-PYTHON ?= python3
+# Debian's /usr/bin/python3 is built with profile-guided and link-time
+# optimisation; pyenv's default build (python3 on PATH here) is not. Letters
+# cost 8 % fewer instructions on it and render about 10 % faster
+# (bench.letters), tests run faster too. Any python3 >= 3.11 with venv works.
+PYTHON ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' \
+  >/dev/null 2>&1 && echo /usr/bin/python3 || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
