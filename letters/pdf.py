@@ -15,7 +15,8 @@ Why this module exists:
   Unified Ideographs: with the full system Noto Sans CJK SC (65,535 glyphs,
   WeasyPrint embeds every glyph id up to the highest used) such a letter took
   35 ms and 80 KB more. Anything beyond (extension blocks) still falls back
-  to the system font.
+  to the system font. A face that a worker subsets again is prepared once
+  for HarfBuzz's subsetter (``PreprocessedFaces``).
 * **Memory.** A ``FontConfiguration`` per document grows a worker past 600 MB
   in a few hundred letters; one per process (``font_config()``) stays flat.
 * **Safety.** Firm-supplied text is escaped by the templates, and whatever
@@ -107,6 +108,7 @@ def font_config():
                 from weasyprint.text.fonts import FontConfiguration
 
                 unsized_font_arrays()
+                preprocessed_font_faces()
                 _font_config = FontConfiguration()
                 atexit.register(_drop_font_config)
     return _font_config
@@ -145,6 +147,114 @@ def unsized_font_arrays() -> None:
 
     if not isinstance(fonts.ffi, UnsizedArrays):
         fonts.ffi = UnsizedArrays(fonts.ffi)
+
+
+class PreprocessedFaces:
+    """WeasyPrint's HarfBuzz subsetting library as its fonts see it, with one
+    difference: a font face that a second document subsets again is first
+    prepared once with ``hb_subset_preprocess``, and later subsets of it start
+    from that prepared face. The output is the same, byte for byte.
+
+    Why: HarfBuzz otherwise parses the font's tables afresh for every subset
+    (the CFF charstrings of a 4,000-glyph font, on every letter). Prepared
+    once per worker process (60-90 ms for a GB2312 subset, about 300 ms for
+    the 26,000-glyph rare-character font), a letter's first subsetting pass
+    runs about a third faster: 2.7 ms of a letter's 80 ms, measured side by
+    side. A face seen only once (a process that writes one letter) is never
+    prepared. A HarfBuzz without the function leaves subsetting as WeasyPrint
+    does it.
+
+    Faces are known by their address, and a reference is held to each, so an
+    address cannot be reused by another face while it is remembered. Only
+    the faces WeasyPrint takes from Pango's fonts are remembered (one per
+    font file, shared by every size), at most ``LIMIT``."""
+
+    LIMIT = 32
+
+    def __init__(self, lib):
+        self._lib = lib
+        self._seen: dict[int, object] = {}  # address -> our reference
+        self._prepared: dict[int, tuple | None] = {}  # address -> prepared face
+        self._hb = _preprocess_library()
+
+    def __getattr__(self, name):
+        return getattr(self._lib, name)
+
+    @staticmethod
+    def _address(face) -> int:
+        from weasyprint.text.ffi import ffi
+
+        return int(ffi.cast("uintptr_t", face))
+
+    def remember(self, face):
+        """Note a face WeasyPrint took from a Pango font (``Font.__init__``);
+        the second time, prepare it. Returns ``face``."""
+        if self._hb is None:
+            return face
+        address = self._address(face)
+        if address in self._prepared:
+            return face
+        hb_ffi, hb = self._hb
+        ours = hb_ffi.cast("hb_face_t *", address)
+        if address not in self._seen:
+            if len(self._seen) < self.LIMIT:
+                self._seen[address] = hb_ffi.gc(hb.hb_face_reference(ours), hb.hb_face_destroy)
+            return face
+        prepared = hb.hb_subset_preprocess(ours)
+        if prepared == hb_ffi.NULL:  # HarfBuzz declined: subset as before, don't retry
+            self._prepared[address] = None
+            return face
+        from weasyprint.text.ffi import ffi
+
+        kept = hb_ffi.gc(prepared, hb.hb_face_destroy)
+        theirs = ffi.cast("hb_face_t *", int(hb_ffi.cast("uintptr_t", kept)))
+        self._prepared[address] = (kept, theirs)
+        return face
+
+    def hb_subset_or_fail(self, face, subset_input):
+        prepared = self._prepared.get(self._address(face))
+        return self._lib.hb_subset_or_fail(face if prepared is None else prepared[1],
+                                           subset_input)
+
+
+def _preprocess_library():
+    """``(ffi, lib)`` for the HarfBuzz calls WeasyPrint does not declare, or
+    ``None`` when the library has no ``hb_subset_preprocess``."""
+    import cffi
+
+    hb_ffi = cffi.FFI()
+    hb_ffi.cdef("""
+        typedef struct hb_face_t hb_face_t;
+        hb_face_t *hb_subset_preprocess (hb_face_t *source);
+        hb_face_t *hb_face_reference (hb_face_t *face);
+        void hb_face_destroy (hb_face_t *face);
+    """)
+    for name in ("libharfbuzz-subset.so.0", "harfbuzz-subset", "libharfbuzz-subset-0"):
+        try:
+            lib = hb_ffi.dlopen(name)
+            lib.hb_subset_preprocess  # noqa: B018 - AttributeError when missing
+            lib.hb_face_reference  # noqa: B018
+            return hb_ffi, lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def preprocessed_font_faces() -> None:
+    """Give ``weasyprint.pdf.fonts`` the ``PreprocessedFaces`` view of its
+    subsetting library, told of every face its fonts take from Pango."""
+    from weasyprint.pdf import fonts
+
+    if fonts.harfbuzz_subset is None or isinstance(fonts.harfbuzz_subset, PreprocessedFaces):
+        return
+    view = PreprocessedFaces(fonts.harfbuzz_subset)
+    take_face = fonts.get_pango_font_hb_face
+
+    def get_pango_font_hb_face(pango_font):
+        return view.remember(take_face(pango_font))
+
+    fonts.harfbuzz_subset = view
+    fonts.get_pango_font_hb_face = get_pango_font_hb_face
 
 
 def _drop_font_config() -> None:

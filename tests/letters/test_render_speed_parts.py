@@ -1,7 +1,8 @@
 """What makes a letter render fast without changing it: the trimmed user-agent
 stylesheet, stream compression at zlib level 6, the frozen long-lived objects,
-the QR code as a small image drawn by the fetcher, and subset fonts whose
-common glyphs come first."""
+the QR code as a small image drawn by the fetcher, subset fonts whose
+common glyphs come first, and font faces prepared once for HarfBuzz's
+subsetter."""
 
 from __future__ import annotations
 
@@ -116,6 +117,72 @@ def test_a_letter_is_the_same_with_and_without_the_unsized_view(monkeypatch):
     assert isinstance(wp_fonts.ffi, pdf.UnsizedArrays)
     monkeypatch.setattr(wp_fonts, "ffi", wp_fonts.ffi._ffi)
     assert pdf.render_pdf(html) == with_view
+
+
+def test_faces_subset_again_are_prepared_once_and_give_the_same_pdf():
+    """The second document that subsets a face prepares it
+    (``hb_subset_preprocess``); later subsets start from the prepared face
+    and write the same bytes."""
+    from weasyprint.pdf import fonts as wp_fonts
+
+    view = wp_fonts.harfbuzz_subset
+    pdf.render_pdf("<p>甲</p>")  # the process's font configuration and its view
+    assert isinstance(view, pdf.PreprocessedFaces)
+    if view._hb is None:
+        pytest.skip("this HarfBuzz has no hb_subset_preprocess")
+    html = "<p>营商服函〔2026〕0042号 特此告知。</p><p><b>区营商环境建设办公室</b></p>"
+    first = pdf.render_pdf(html)
+    second = pdf.render_pdf(html)  # every face of the document seen twice now
+    assert second == first
+    prepared = {address for address, face in view._prepared.items() if face is not None}
+    assert prepared and prepared <= set(view._seen)
+    # the same document, subset from the faces as Pango gives them
+    view.hb_subset_or_fail = view._lib.hb_subset_or_fail
+    try:
+        assert pdf.render_pdf(html) == first
+    finally:
+        del view.hb_subset_or_fail
+    # faces are one per font file: more letters, more sizes, no more faces
+    seen = len(view._seen)
+    for size in (9, 11, 14, 20):
+        pdf.render_pdf(f'<p style="font-size: {size}pt">营商服函 <b>特此告知</b></p>')
+    assert len(view._seen) == seen
+
+
+def test_a_face_seen_once_is_not_prepared(monkeypatch):
+    """A process that writes one letter does not pay for preparing."""
+    from weasyprint.text.ffi import ffi
+
+    calls = []
+
+    class Library:
+        def hb_face_reference(self, face):
+            return face
+
+        def hb_face_destroy(self, face):
+            pass
+
+        def hb_subset_preprocess(self, face):
+            calls.append(face)
+            return ffi.NULL
+
+    view = pdf.PreprocessedFaces(lib=None)
+    view._hb = (ffi, Library())
+    face = ffi.cast("hb_face_t *", 0x1000)
+    assert view.remember(face) is face and not calls
+    assert view.remember(face) is face and len(calls) == 1
+    view.remember(face)  # HarfBuzz declined (NULL): not asked again
+    assert len(calls) == 1 and view._prepared == {0x1000: None}
+
+
+def test_without_hb_subset_preprocess_faces_pass_through():
+    from weasyprint.text.ffi import ffi
+
+    view = pdf.PreprocessedFaces(lib=None)
+    view._hb = None
+    face = ffi.cast("hb_face_t *", 0x2000)
+    assert view.remember(face) is face and view.remember(face) is face
+    assert not view._seen and not view._prepared
 
 
 # ------------------------------------------------------------ XHTML parse
