@@ -157,12 +157,13 @@ class PreprocessedFaces:
 
     Why: HarfBuzz otherwise parses the font's tables afresh for every subset
     (the CFF charstrings of a 4,000-glyph font, on every letter). Prepared
-    once per worker process (60-90 ms for a GB2312 subset, about 300 ms for
-    the 26,000-glyph rare-character font), a letter's first subsetting pass
-    runs about a third faster: 2.7 ms of a letter's 80 ms, measured side by
-    side. A face seen only once (a process that writes one letter) is never
-    prepared. A HarfBuzz without the function leaves subsetting as WeasyPrint
-    does it.
+    once per worker process (60-90 ms and 7-30 MB for a GB2312 subset), a
+    letter's first subsetting pass runs about a third faster: 2 ms of a
+    letter's 80 ms, measured side by side. A face seen only once (a process
+    that writes one letter) is never prepared, nor one of more than
+    ``MAX_GLYPHS`` glyphs: the 26,000-glyph rare-character font took 300 ms
+    and 93 MB to prepare, for the few letters that use it. A HarfBuzz
+    without the function leaves subsetting as WeasyPrint does it.
 
     Faces are known by their address, and a reference is held to each, so an
     address cannot be reused by another face while it is remembered. Only
@@ -170,6 +171,7 @@ class PreprocessedFaces:
     font file, shared by every size), at most ``LIMIT``."""
 
     LIMIT = 32
+    MAX_GLYPHS = 10_000
 
     def __init__(self, lib):
         self._lib = lib
@@ -200,6 +202,9 @@ class PreprocessedFaces:
             if len(self._seen) < self.LIMIT:
                 self._seen[address] = hb_ffi.gc(hb.hb_face_reference(ours), hb.hb_face_destroy)
             return face
+        if hb.hb_face_get_glyph_count(ours) > self.MAX_GLYPHS:
+            self._prepared[address] = None
+            return face
         prepared = hb.hb_subset_preprocess(ours)
         if prepared == hb_ffi.NULL:  # HarfBuzz declined: subset as before, don't retry
             self._prepared[address] = None
@@ -228,12 +233,14 @@ def _preprocess_library():
         hb_face_t *hb_subset_preprocess (hb_face_t *source);
         hb_face_t *hb_face_reference (hb_face_t *face);
         void hb_face_destroy (hb_face_t *face);
+        unsigned int hb_face_get_glyph_count (const hb_face_t *face);
     """)
     for name in ("libharfbuzz-subset.so.0", "harfbuzz-subset", "libharfbuzz-subset-0"):
         try:
             lib = hb_ffi.dlopen(name)
             lib.hb_subset_preprocess  # noqa: B018 - AttributeError when missing
             lib.hb_face_reference  # noqa: B018
+            lib.hb_face_get_glyph_count  # noqa: B018
             return hb_ffi, lib
         except (OSError, AttributeError):
             continue

@@ -125,8 +125,8 @@ def test_faces_subset_again_are_prepared_once_and_give_the_same_pdf():
     and write the same bytes."""
     from weasyprint.pdf import fonts as wp_fonts
 
-    view = wp_fonts.harfbuzz_subset
     pdf.render_pdf("<p>甲</p>")  # the process's font configuration and its view
+    view = wp_fonts.harfbuzz_subset
     assert isinstance(view, pdf.PreprocessedFaces)
     if view._hb is None:
         pytest.skip("this HarfBuzz has no hb_subset_preprocess")
@@ -149,8 +149,9 @@ def test_faces_subset_again_are_prepared_once_and_give_the_same_pdf():
     assert len(view._seen) == seen
 
 
-def test_a_face_seen_once_is_not_prepared(monkeypatch):
-    """A process that writes one letter does not pay for preparing."""
+def test_a_face_seen_once_or_too_big_is_not_prepared():
+    """A process that writes one letter does not pay for preparing, nor does
+    a worker for the rare-character font."""
     from weasyprint.text.ffi import ffi
 
     calls = []
@@ -161,6 +162,9 @@ def test_a_face_seen_once_is_not_prepared(monkeypatch):
 
         def hb_face_destroy(self, face):
             pass
+
+        def hb_face_get_glyph_count(self, face):
+            return 4000 if int(ffi.cast("uintptr_t", face)) == 0x1000 else 26000
 
         def hb_subset_preprocess(self, face):
             calls.append(face)
@@ -173,6 +177,10 @@ def test_a_face_seen_once_is_not_prepared(monkeypatch):
     assert view.remember(face) is face and len(calls) == 1
     view.remember(face)  # HarfBuzz declined (NULL): not asked again
     assert len(calls) == 1 and view._prepared == {0x1000: None}
+    big = ffi.cast("hb_face_t *", 0x3000)  # too many glyphs to keep prepared
+    view.remember(big)
+    view.remember(big)
+    assert len(calls) == 1 and view._prepared[0x3000] is None
 
 
 def test_without_hb_subset_preprocess_faces_pass_through():
