@@ -2,9 +2,9 @@
 tiers, and the rest of the CJK Unified Ideographs).
 
 Run once per machine (``make fonts``, or ``manage.py letter_fonts``); about
-90 s and six files of 1-6 MB in ``LETTER_FONT_DIR`` (``var/fonts`` by default).
+45 s and six files of 0.7-3.6 MB in ``LETTER_FONT_DIR`` (``var/fonts`` by default).
 They are not committed: they derive from the installed ``fonts-noto-cjk``
-package, whose licence (OFL) allows this, and would add 19 MB to every clone.
+package, whose licence (OFL) allows this, and would add 10 MB to every clone.
 """
 
 from __future__ import annotations
@@ -20,7 +20,18 @@ SC_FACE_INDEX = 2
 # Written into each font's name table (a font-specific name ID): files made
 # before the glyphs were put in frequency order lack it and are rebuilt.
 BUILD_NAME_ID = 25600
-BUILD_TAG = "desk letters.fonts 2: glyphs in frequency order"
+BUILD_TAG = "desk letters.fonts 3: glyphs in frequency order, horizontal features"
+# The OpenType layout features kept: what HarfBuzz applies to horizontal text
+# by default, less ``locl``. In the Simplified Chinese face ``locl`` maps
+# hanzi to their Japanese, Korean and Traditional forms for text in those
+# languages; our documents are zh-hans, so it changes nothing in them, but
+# its alternates (and the vertical and width variants of ``*``) doubled the
+# glyph count: 8,523 glyphs for the 4,600 characters of tier 1, 4,621
+# without them. HarfBuzz's subsetting works through every glyph id of a
+# font twice per letter, so the smaller font is cheaper to embed; letters
+# come out byte for byte the same.
+LAYOUT_FEATURES = ["ccmp", "rlig", "rvrn", "liga", "calt", "clig", "rclt", "curs", "kern",
+                   "mark", "mkmk"]
 EXTRA = "–—‘’“”…·•〔〕〈〉《》「」『』【】〇※№℃×÷±≤≥√○●□■△▲☆★→←↑↓"
 
 
@@ -78,9 +89,10 @@ def glyph_priority(chars: set[str], frequency: dict[str, int]) -> list[str]:
     Why: WeasyPrint embeds a font with every glyph id up to the highest one a
     document uses (``HB_SUBSET_FLAGS_RETAIN_GIDS``, empty ones included, with
     their metrics). In the source order the fullwidth comma and colon sit at
-    the very end of the font (glyph 8,140 of 8,523), so every letter embedded
-    and subset the whole glyph table; in this order a typical letter stops
-    near glyph 3,000, which makes HarfBuzz's subsetting and the file smaller."""
+    the very end of the font (glyph 8,140 of 8,523 when every layout feature
+    was kept), so every letter embedded and subset the whole glyph table; in
+    this order a typical letter stops near glyph 3,000, which makes
+    HarfBuzz's subsetting and the file smaller."""
     def key(ch):
         if ord(ch) < 0x80:
             return (0, 0, ord(ch))
@@ -153,7 +165,7 @@ def build(target_dir: Path, *, force: bool = False) -> list[Path]:
             continue
         options = subset.Options()
         options.font_number = SC_FACE_INDEX
-        options.layout_features = ["*"]
+        options.layout_features = LAYOUT_FEATURES
         options.name_IDs = ["*"]
         options.notdef_outline = True
         options.hinting = False

@@ -157,12 +157,12 @@ class PreprocessedFaces:
 
     Why: HarfBuzz otherwise parses the font's tables afresh for every subset
     (the CFF charstrings of a 4,000-glyph font, on every letter). Prepared
-    once per worker process (60-90 ms and 7-30 MB for a GB2312 subset), a
+    once per worker process (30-60 ms and 4-15 MB for a GB2312 subset), a
     letter's first subsetting pass runs about a third faster: 2 ms of a
     letter's 80 ms, measured side by side. A face seen only once (a process
     that writes one letter) is never prepared, nor one of more than
-    ``MAX_GLYPHS`` glyphs: the 26,000-glyph rare-character font took 300 ms
-    and 93 MB to prepare, for the few letters that use it. A HarfBuzz
+    ``MAX_GLYPHS`` glyphs: the 14,000-glyph rare-character font took 170 ms
+    and 58 MB to prepare, for the few letters that use it. A HarfBuzz
     without the function leaves subsetting as WeasyPrint does it.
 
     Faces are known by their address, and a reference is held to each, so an

@@ -305,6 +305,24 @@ def test_the_built_fonts_put_common_glyphs_first_and_keep_their_outlines():
         assert built["hmtx"][cmap[ord(ch)]] == source["hmtx"][source_cmap[ord(ch)]]
 
 
+def test_the_built_fonts_carry_no_other_language_or_vertical_alternates():
+    """``locl`` (Japanese, Korean, Traditional forms) and the vertical and
+    width variants doubled the glyph count; the features that shape
+    horizontal Simplified Chinese stay."""
+    from fontTools.ttLib import TTFont
+
+    path = pdf.font_dir() / pdf.FONT_FILES[("regular", 1)]
+    if not path.is_file():
+        pytest.skip("subset fonts not built (make fonts)")
+    built = TTFont(str(path), lazy=True)
+    mapped = set(built.getBestCmap().values())
+    assert len(built.getGlyphOrder()) < 1.05 * len(mapped)  # was 8,523 for 4,600
+    features = {record.FeatureTag for tag in ("GSUB", "GPOS") if tag in built
+                for record in built[tag].table.FeatureList.FeatureRecord}
+    assert not features & {"locl", "vert", "vrt2", "fwid", "hwid", "pwid", "trad", "jp78"}
+    assert features <= set(fonts.LAYOUT_FEATURES)
+
+
 def test_fonts_without_the_build_tag_are_not_current(tmp_path):
     stale = tmp_path / "old.otf"
     stale.write_bytes(b"not a font")
