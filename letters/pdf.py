@@ -174,10 +174,13 @@ class PreprocessedFaces:
     MAX_GLYPHS = 10_000
 
     def __init__(self, lib):
+        from weasyprint.text.ffi import harfbuzz
+
         self._lib = lib
-        self._seen: dict[int, object] = {}  # address -> our reference
-        self._prepared: dict[int, tuple | None] = {}  # address -> prepared face
-        self._hb = _preprocess_library()
+        self._harfbuzz = harfbuzz
+        self._preprocess = _preprocess_function(lib)
+        self._seen: dict[int, object] = {}  # address -> our reference to the face
+        self._prepared: dict[int, object | None] = {}  # address -> prepared face
 
     def __getattr__(self, name):
         return getattr(self._lib, name)
@@ -191,60 +194,42 @@ class PreprocessedFaces:
     def remember(self, face):
         """Note a face WeasyPrint took from a Pango font (``Font.__init__``);
         the second time, prepare it. Returns ``face``."""
-        if self._hb is None:
+        if self._preprocess is None:
             return face
         address = self._address(face)
         if address in self._prepared:
             return face
-        hb_ffi, hb = self._hb
-        ours = hb_ffi.cast("hb_face_t *", address)
-        if address not in self._seen:
-            if len(self._seen) < self.LIMIT:
-                self._seen[address] = hb_ffi.gc(hb.hb_face_reference(ours), hb.hb_face_destroy)
-            return face
-        if hb.hb_face_get_glyph_count(ours) > self.MAX_GLYPHS:
-            self._prepared[address] = None
-            return face
-        prepared = hb.hb_subset_preprocess(ours)
-        if prepared == hb_ffi.NULL:  # HarfBuzz declined: subset as before, don't retry
-            self._prepared[address] = None
-            return face
         from weasyprint.text.ffi import ffi
 
-        kept = hb_ffi.gc(prepared, hb.hb_face_destroy)
-        theirs = ffi.cast("hb_face_t *", int(hb_ffi.cast("uintptr_t", kept)))
-        self._prepared[address] = (kept, theirs)
+        hb = self._harfbuzz
+        if address not in self._seen:
+            if len(self._seen) < self.LIMIT:
+                self._seen[address] = ffi.gc(hb.hb_face_reference(face), hb.hb_face_destroy)
+            return face
+        prepared = ffi.NULL
+        if hb.hb_face_get_glyph_count(face) <= self.MAX_GLYPHS:
+            prepared = self._preprocess(face)
+        # too big, or HarfBuzz declined (NULL): None, subset as before and don't retry
+        self._prepared[address] = ffi.gc(prepared, hb.hb_face_destroy) if prepared else None
         return face
 
     def hb_subset_or_fail(self, face, subset_input):
         prepared = self._prepared.get(self._address(face))
-        return self._lib.hb_subset_or_fail(face if prepared is None else prepared[1],
-                                           subset_input)
+        return self._lib.hb_subset_or_fail(face if prepared is None else prepared, subset_input)
 
 
-def _preprocess_library():
-    """``(ffi, lib)`` for the HarfBuzz calls WeasyPrint does not declare, or
-    ``None`` when the library has no ``hb_subset_preprocess``."""
-    import cffi
+def _preprocess_function(lib):
+    """``hb_subset_preprocess`` of WeasyPrint's subsetting library ``lib``, or
+    ``None`` when this HarfBuzz has none. WeasyPrint's FFI does not declare
+    it: the declaration is added to that FFI, so the faces need no
+    conversion between two FFIs."""
+    from weasyprint.text.ffi import ffi
 
-    hb_ffi = cffi.FFI()
-    hb_ffi.cdef("""
-        typedef struct hb_face_t hb_face_t;
-        hb_face_t *hb_subset_preprocess (hb_face_t *source);
-        hb_face_t *hb_face_reference (hb_face_t *face);
-        void hb_face_destroy (hb_face_t *face);
-        unsigned int hb_face_get_glyph_count (const hb_face_t *face);
-    """)
-    for name in ("libharfbuzz-subset.so.0", "harfbuzz-subset", "libharfbuzz-subset-0"):
-        try:
-            lib = hb_ffi.dlopen(name)
-            lib.hb_subset_preprocess  # noqa: B018 - AttributeError when missing
-            lib.hb_face_reference  # noqa: B018
-            lib.hb_face_get_glyph_count  # noqa: B018
-            return hb_ffi, lib
-        except (OSError, AttributeError):
-            continue
-    return None
+    ffi.cdef("hb_face_t *hb_subset_preprocess (hb_face_t *source);", override=True)
+    try:
+        return lib.hb_subset_preprocess
+    except AttributeError:
+        return None
 
 
 def preprocessed_font_faces() -> None:

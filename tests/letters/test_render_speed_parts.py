@@ -128,7 +128,7 @@ def test_faces_subset_again_are_prepared_once_and_give_the_same_pdf():
     pdf.render_pdf("<p>甲</p>")  # the process's font configuration and its view
     view = wp_fonts.harfbuzz_subset
     assert isinstance(view, pdf.PreprocessedFaces)
-    if view._hb is None:
+    if view._preprocess is None:
         pytest.skip("this HarfBuzz has no hb_subset_preprocess")
     html = "<p>营商服函〔2026〕0042号 特此告知。</p><p><b>区营商环境建设办公室</b></p>"
     first = pdf.render_pdf(html)
@@ -171,7 +171,8 @@ def test_a_face_seen_once_or_too_big_is_not_prepared():
             return ffi.NULL
 
     view = pdf.PreprocessedFaces(lib=None)
-    view._hb = (ffi, Library())
+    view._harfbuzz = Library()
+    view._preprocess = view._harfbuzz.hb_subset_preprocess
     face = ffi.cast("hb_face_t *", 0x1000)
     assert view.remember(face) is face and not calls
     assert view.remember(face) is face and len(calls) == 1
@@ -187,7 +188,7 @@ def test_without_hb_subset_preprocess_faces_pass_through():
     from weasyprint.text.ffi import ffi
 
     view = pdf.PreprocessedFaces(lib=None)
-    view._hb = None
+    view._preprocess = None
     face = ffi.cast("hb_face_t *", 0x2000)
     assert view.remember(face) is face and view.remember(face) is face
     assert not view._seen and not view._prepared
